@@ -1,0 +1,83 @@
+import { relative, resolve, sep } from 'node:path';
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { formatDiagnostic, type Diagnostic } from '../../playbook/diagnostics.ts';
+import { loadPlaybookFolder } from '../../playbook/load.ts';
+import { KocError } from '../../shared/errors.ts';
+import { EXIT, type CliIo } from '../io.ts';
+import type { CommandResult } from '../main.ts';
+
+interface LintOptions {
+  format: 'text' | 'json';
+  root?: string;
+}
+
+/**
+ * `kocflow lint [paths…]`: the loader the engine uses, printing what it finds. A folder is linted as a whole
+ * playbook set; files are linted within their playbook folder (`--root`, default: the folder argument or
+ * ./sop-playbooks), so references to other files resolve, and only their own findings are printed.
+ */
+export function registerLint(program: Command, io: CliIo, done: CommandResult): void {
+  program
+    .command('lint')
+    .description('check playbooks: YAML, keys, types, references, cron, templates, WeCom limits')
+    .argument('[paths...]', 'playbook folders or files', ['sop-playbooks'])
+    .option('--format <format>', 'text or json', 'text')
+    .option('--root <dir>', 'the playbook folder that files belong to (default: ./sop-playbooks)')
+    .addHelpText('after', '\nExit codes: 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error.\nExample: kocflow lint sop-playbooks --format json')
+    .action((paths: string[], options: LintOptions) => {
+      if (options.format !== 'text' && options.format !== 'json') {
+        throw new KocError('KOC_CLI_USAGE', `--format must be text or json, not "${options.format}"`);
+      }
+      done(lint(paths, options, io));
+    });
+}
+
+function lint(paths: string[], options: LintOptions, io: CliIo): number {
+  const started = performance.now();
+  const groups = new Map<string, Set<string> | 'all'>();
+  for (const path of paths) {
+    const absolute = resolve(io.cwd, path);
+    let stat;
+    try {
+      stat = statSync(absolute);
+    } catch {
+      throw new KocError('KOC_PATH_NOT_FOUND', `"${path}" does not exist`, { hint: 'pass playbook folders or .yaml files' });
+    }
+    if (stat.isDirectory()) {
+      groups.set(absolute, 'all');
+    } else {
+      const root = resolve(io.cwd, options.root ?? 'sop-playbooks');
+      const inRoot = absolute.startsWith(root + sep);
+      const group = inRoot ? root : resolve(absolute, '..');
+      const files = groups.get(group);
+      if (files === 'all') continue;
+      const set = files ?? new Set<string>();
+      set.add(relative(group, absolute).split(sep).join('/'));
+      groups.set(group, set);
+    }
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  let fileCount = 0;
+  for (const [root, only] of groups) {
+    const result = loadPlaybookFolder(root);
+    const prefix = relative(io.cwd, root).split(sep).join('/');
+    fileCount += only === 'all' ? result.fileCount : only.size;
+    for (const d of result.diagnostics) {
+      if (only !== 'all' && !only.has(d.file)) continue;
+      diagnostics.push({ ...d, file: prefix ? `${prefix}/${d.file}` : d.file });
+    }
+  }
+
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  if (options.format === 'json') {
+    io.out(JSON.stringify(diagnostics, null, 2) + '\n');
+  } else {
+    for (const d of diagnostics) io.out(formatDiagnostic(d) + '\n');
+    const ms = Math.round(performance.now() - started);
+    io.err(`${fileCount} file${fileCount === 1 ? '' : 's'} checked in ${ms} ms: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  }
+  return errors > 0 ? EXIT.findings : EXIT.ok;
+}

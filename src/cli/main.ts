@@ -1,0 +1,58 @@
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { isKocError } from '../shared/errors.ts';
+import { EXIT, processIo, type CliIo } from './io.ts';
+import { registerLint } from './commands/lint.ts';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerStart } from './commands/start.ts';
+
+/** Errors in what the user typed or pointed at exit 2; everything else that fails exits 1. */
+const USAGE_ERRORS = new Set(['KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND']);
+
+/** A command reports its exit code through this callback (commander's actions return nothing useful). */
+export type CommandResult = (exitCode: number) => void;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the CLI in-process and returns the exit code; never throws for user errors. */
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const done: CommandResult = (code) => {
+    exitCode = code;
+  };
+  const program = new Command()
+    .name('kocflow')
+    .description('WeCom bots for store guides and employee ambassadors, driven by SOP playbooks')
+    .version(version(), '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerLint(program, io, done);
+  registerMigrate(program, io, done);
+  registerStart(program, io, done);
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const informational = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      return informational ? EXIT.ok : EXIT.usage;
+    }
+    if (isKocError(error)) {
+      io.err(`error ${error.toUserString()}\n`);
+      return USAGE_ERRORS.has(error.code) ? EXIT.usage : EXIT.findings;
+    }
+    io.err(`error KOC_INTERNAL ${(error as Error).message}\n  This is a bug in kocflow; please report it with the command you ran.\n`);
+    return EXIT.usage;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

@@ -1,0 +1,32 @@
+/** Shared between the store tests' global setup (main process) and tests/support/stores.ts (workers). */
+
+export const DEFAULT_TEST_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
+/** Migrated template databases: kocflow_test_tpl_<migrations key>. */
+export const TEMPLATE_DATABASE_PREFIX = 'kocflow_test_tpl_';
+/** Per-test-file databases: kocflow_test_f_<vitest pid>_<random>. */
+export const FILE_DATABASE_PREFIX = 'kocflow_test_f_';
+
+export type PostgresInfo =
+  | { available: true; adminUrl: string; templateDatabase: string }
+  | { available: false; reason: string };
+
+export interface StoresInfo {
+  /** Hash of the migrations and the PGlite version. */
+  key: string;
+  /** The vitest main process id: names this run's databases. */
+  runId: string;
+  pglite: { emptySnapshot: string; migratedSnapshot: string };
+  postgres: PostgresInfo;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const next = new URL(url);
+  next.pathname = `/${database}`;
+  return next.href;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kocflowStores: StoresInfo;
+  }
+}
