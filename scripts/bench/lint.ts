@@ -340,7 +340,7 @@ try {
       phases.validate.push(validate);
       phases.link.push(link);
     }
-    console.log(`    phases (median of 5): list+read ${ms(median(phases.read))}, parse (yamlSource) ${ms(median(phases.parse))}, validate (zod) ${ms(median(phases.validate))}, link ${ms(median(phases.link))}`);
+    console.log(`    phases, timed in separate runs (median of 5): list+read ${ms(median(phases.read))}, parse (yamlSource) ${ms(median(phases.parse))}, validate (zod) ${ms(median(phases.validate))}, link ${ms(median(phases.link))}`);
 
     // (b) The floor: read and parse the same files, nothing else.
     const baseRuns = repeat(5, () => {

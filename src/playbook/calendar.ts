@@ -45,6 +45,12 @@ export function checkCron(expression: string): string | undefined {
     return `cron "${expression}" has ${fields.length} field${fields.length === 1 ? '' : 's'}; ` +
       'write exactly 5: minute hour day-of-month month day-of-week, for example "0 20 * * 1,3,5"';
   }
+  try {
+    CronExpressionParser.parse(expression);
+    return undefined; // the common case: valid, parsed once
+  } catch {
+    // find the field to blame below
+  }
   for (let i = 0; i < 5; i++) {
     const probe = fields.map((field, j) => (i === j ? field : '*')).join(' ');
     try {
@@ -61,10 +67,15 @@ export function checkCron(expression: string): string | undefined {
   return undefined;
 }
 
-/** The occurrences of a cron expression in [from, to), in a time zone. */
-export function cronOccurrences(expression: string, timeZone: string, from: Date, to: Date, limit = 10_000): Date[] {
+/** The occurrences of a cron expression in [from, to), in a time zone, as epoch milliseconds. */
+export function cronOccurrences(expression: string, timeZone: string, from: Date, to: Date, limit = 10_000): number[] {
   const iterator = CronExpressionParser.parse(expression, { tz: timeZone, currentDate: from, endDate: to });
-  const out: Date[] = [];
-  while (out.length < limit && iterator.hasNext()) out.push(iterator.next().toDate());
+  const out: number[] = [];
+  // next() throws at endDate; hasNext() would compute every occurrence twice.
+  try {
+    while (out.length < limit) out.push(iterator.next().getTime());
+  } catch {
+    // past the end of the range
+  }
   return out;
 }

@@ -29,11 +29,18 @@ interface Candidate {
 
 export function findCronOverlaps(flows: LoadedFlow[]): CronOverlap[] {
   const candidates: Candidate[] = [];
+  const cache = new Map<string, number[]>(); // many flows share a schedule
   for (const flow of flows) {
     const trigger = flow.document.trigger;
     if (!('cron' in trigger) || !flow.document.enabled) continue;
     if (!flow.document.steps.some((s) => MESSAGING_STEPS.some((k) => k in s))) continue;
-    const times = cronOccurrences(trigger.cron, trigger.timeZone ?? DEFAULT_TIME_ZONE, WINDOW_START, WINDOW_END, MAX_OCCURRENCES).map((d) => d.getTime());
+    const zone = trigger.timeZone ?? DEFAULT_TIME_ZONE;
+    const key = `${zone} ${trigger.cron}`;
+    let times = cache.get(key);
+    if (!times) {
+      times = cronOccurrences(trigger.cron, zone, WINDOW_START, WINDOW_END, MAX_OCCURRENCES);
+      cache.set(key, times);
+    }
     candidates.push({ flow, trigger, times });
   }
   const overlaps: CronOverlap[] = [];

@@ -3,7 +3,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import type { LoadedFlow, Located, PlaybookFiles, PlaybookSet } from './model.ts';
 import type { CampaignDocument, FlowDocument, LibraryDocument, PlaybookDocument, TaskDocument, TiersDocument } from './schema/documents.ts';
 import type { Condition } from './schema/conditions.ts';
-import { COUPON_VARS, subjectOf, variablesOf, type SubjectKind, type VariableTree } from './schema/triggers.ts';
+import { COUPON_VARS, STAFF_VARS, TASK_VARS, subjectOf, variablesOf, type SubjectKind, type VariableTree } from './schema/triggers.ts';
 import { stepKinds, type StepKind } from './schema/steps.ts';
 import { checkTemplate } from './templates/check.ts';
 import { checkMoment } from './moments.ts';
@@ -83,8 +83,9 @@ export function linkPlaybooks(root: string, documents: ValidatedDocument[], opti
     if (located.document.kind !== 'flow') continue;
     const flow = located as Located<FlowDocument>;
     const subject = subjectOf(flow.document.trigger);
-    const usedTemplates = checkFlow(flow, subject, refs, options.accountIds);
-    set.flows.set(flow.document.id, { ...flow, subject, hash: hashFlow(flow.document, usedTemplates, set.templates) });
+    const used = [...checkFlow(flow, subject, refs, options.accountIds)].sort();
+    const templates = Object.fromEntries(used.map((name) => [name, set.templates.get(name) ?? []]));
+    set.flows.set(flow.document.id, { ...flow, subject, templates, hash: hashFlow(flow.document, templates) });
   }
 
   for (const overlap of findCronOverlaps([...set.flows.values()])) {
@@ -163,7 +164,7 @@ function checkTask(task: Located<TaskDocument>, refs: References): void {
   t.eligible?.tiers?.forEach((tier, i) => checkTier(tier, task, ['eligible', 'tiers', i], refs));
   t.content?.images?.forEach((image, i) => checkAsset(image, task, ['content', 'images', i], refs));
   if (t.content?.text !== undefined) {
-    checkTexts(t.content.text, task, ['content', 'text'], { staff: { name: true, code: true, link: true, tier: true }, task: { title: true, due: true, points: true } }, refs);
+    checkTexts(t.content.text, task, ['content', 'text'], { ...STAFF_VARS, ...TASK_VARS }, refs);
   }
 }
 
@@ -341,9 +342,8 @@ function checkCondition(condition: Condition, at: Located<unknown>, path: YamlPa
   condition.any?.forEach((inner, i) => checkCondition(inner, at, [...path, 'any', i], refs));
 }
 
-function hashFlow(flow: FlowDocument, usedTemplates: Set<string>, templates: Map<string, string[]>): string {
-  const inlined = [...usedTemplates].sort().map((name) => [name, templates.get(name)]);
-  return createHash('sha256').update(stableJson({ flow, templates: inlined })).digest('hex');
+function hashFlow(flow: FlowDocument, templates: Record<string, string[]>): string {
+  return createHash('sha256').update(stableJson({ flow, templates })).digest('hex');
 }
 
 /** JSON with sorted keys, so the hash does not depend on key order in the file. */

@@ -13,7 +13,9 @@ export interface Located<T> {
 
 export interface LoadedFlow extends Located<FlowDocument> {
   subject: SubjectKind;
-  /** sha256 of the flow and of every library template it uses: a new hash is a new playbook version. */
+  /** The library templates this flow uses, inlined: a run keeps the wordings of the version it started on. */
+  templates: Record<string, string[]>;
+  /** sha256 of the flow and of `templates`: a new hash is a new playbook version. */
   hash: string;
 }
 

@@ -31,17 +31,22 @@ describe('kocflow start on the embedded store', () => {
     const running = runStart({ playbooks: 'sop-playbooks', watch: true }, io, controller.signal);
     await ready;
     expect(output).toMatch(/store: embedded at .*\.kocflow\/data \(1 migration applied\)/);
-    expect(output).toContain('playbooks: sop-playbooks: 12 flows, 2 campaigns, 1 tasks, tiers 普通 → 潜力 → 核心');
+    expect(output).toContain('playbooks: sop-playbooks: 12 flows, 2 campaigns, 1 task, tiers 普通 → 潜力 → 核心');
     expect(output).toMatch(/weekly-moments\s+cron "0 20 \* \* 1,3,5", next \d{4}-\d\d-\d\d 20:00 Asia\/Shanghai/);
     expect(output).toMatch(/new-customer-7d\s+on friend.added/);
+    expect(output).toContain('playbook versions: 12 new recorded in the store');
     controller.abort();
     expect(await running).toBe(0);
     expect(output).toContain('stopped cleanly');
 
-    // The lock is released: another opener gets the store, already migrated.
+    // The lock is released: another opener gets the store, already migrated, with the versions recorded once.
     const store = await openStore({ dataDir: join(work, '.kocflow/data') });
     try {
       expect((await store.migrationStatus()).every((m) => m.state === 'applied')).toBe(true);
+      expect(await store.prisma.playbookVersion.count()).toBe(12);
+      const version = await store.prisma.playbookVersion.findFirstOrThrow({ where: { flowId: 'new-customer-7d' } });
+      expect(version.sourcePath).toBe('journeys/new-customer.yaml');
+      expect((version.definition as { templates: Record<string, string[]> }).templates.welcome).toHaveLength(2);
     } finally {
       await store.close();
     }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { openStore } from '../../store/openStore.ts';
 import type { MigrationStatusEntry } from '../../store/migrate/index.ts';
 import { KocError } from '../../shared/errors.ts';
 import { EXIT, type CliIo } from '../io.ts';
@@ -24,6 +23,8 @@ export function registerMigrate(program: Command, io: CliIo, done: CommandResult
     if (options.format !== 'text' && options.format !== 'json') {
       throw new KocError('KOC_CLI_USAGE', `--format must be text or json, not "${options.format}"`);
     }
+    // Loaded on use: the store and its Prisma client cost ~150 ms of start-up that `lint` does not need.
+    const { openStore } = await import('../../store/openStore.ts');
     const store = await openStore({ ...storeOptionsFrom(options, io), migrate: false });
     try {
       if (options.status) {

@@ -5,7 +5,6 @@ import { DEFAULT_TIME_ZONE } from '../../playbook/calendar.ts';
 import type { PlaybookSet } from '../../playbook/model.ts';
 import { PlaybookReloader, watchPlaybookFolder } from '../../playbook/watch.ts';
 import { formatLocal } from '../../playbook/templates/helpers.ts';
-import { openStore } from '../../store/openStore.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import type { CommandResult } from '../main.ts';
@@ -47,14 +46,31 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
   const logger = createLogger({ level: io.env.KOCFLOW_LOG_LEVEL ?? 'warn' });
   const root = resolve(io.cwd, options.playbooks);
   const reloader = new PlaybookReloader(root, logger);
+  const { openStore } = await import('../../store/openStore.ts');
   const store = await openStore({ ...storeOptionsFrom(options, io), logger });
   try {
+    const { createRepositories } = await import('../../store/repositories/index.ts');
+    const versions = createRepositories(store.prisma).playbookVersions;
+    const recordVersions = async (set: PlaybookSet) => {
+      let created = 0;
+      for (const flow of set.flows.values()) {
+        const definition = JSON.parse(JSON.stringify({ flow: flow.document, templates: flow.templates }));
+        const result = await versions.record({ flowId: flow.document.id, contentHash: flow.hash, sourcePath: flow.source.file, definition });
+        if (result.created) created++;
+      }
+      return created;
+    };
     const status = await store.migrationStatus();
     const pending = status.filter((m) => m.state !== 'applied');
     io.out(`store: ${store.kind === 'embedded' ? 'embedded' : 'PostgreSQL'} at ${store.location} (${status.length - pending.length} migration${status.length === 1 ? '' : 's'} applied${pending.length ? `, ${pending.length} NOT applied: run kocflow migrate` : ''})\n`);
     printPlaybooks(io, relative(io.cwd, root) || '.', reloader.current());
+    const created = await recordVersions(reloader.current());
+    io.out(`playbook versions: ${created} new recorded in the store\n`);
     reloader.onChange((set) => {
-      io.out(`playbooks reloaded: ${set.flows.size} flows\n`);
+      recordVersions(set).then(
+        (n) => io.out(`playbooks reloaded: ${set.flows.size} flows, ${n} new version${n === 1 ? '' : 's'} recorded\n`),
+        (error: unknown) => logger.error({ err: error }, 'could not record the reloaded playbook versions'),
+      );
     });
     io.out('not running yet: the bots and the flow engine (issues #5 and #6) and the dashboard (#9).\n');
 
@@ -74,9 +90,13 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
   return EXIT.ok;
 }
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function printPlaybooks(io: CliIo, folder: string, set: PlaybookSet): void {
   const tiers = set.tiers ? `, tiers ${set.tiers.document.tiers.map((t) => t.name).join(' → ')}` : '';
-  io.out(`playbooks: ${folder}: ${set.flows.size} flows, ${set.campaigns.size} campaigns, ${set.tasks.size} tasks${tiers}\n`);
+  io.out(`playbooks: ${folder}: ${count(set.flows.size, 'flow')}, ${count(set.campaigns.size, 'campaign')}, ${count(set.tasks.size, 'task')}${tiers}\n`);
   const flows = [...set.flows.values()].sort((a, b) => a.document.id.localeCompare(b.document.id));
   const width = Math.max(...flows.map((f) => f.document.id.length), 4);
   for (const flow of flows) {

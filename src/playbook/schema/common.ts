@@ -116,8 +116,8 @@ export const linkCard = z
 
 export const miniProgram = z
   .strictObject({
-    appId: z.string().regex(/^wx[0-9a-f]{16}$/, 'a mini-program appId looks like wx followed by 16 hex digits'),
-    title: z.string().min(1).max(64),
+    appId: z.string().regex(/^wx[0-9a-f]{16}$/, 'a mini-program appId looks like wx followed by 16 hex digits').describe('The mini-program\'s appId (wx + 16 hex digits).'),
+    title: z.string().min(1).max(64).describe('The card title.'),
     pagePath: z.string().min(1).describe('The page inside the mini-program, e.g. pages/coupon/index?c=1.'),
     thumbnail: assetRef.optional(),
   })

@@ -51,7 +51,7 @@ export const campaignDocument = z
   .strictObject({
     kind: z.literal('campaign'),
     id,
-    name: z.string().min(1).max(80),
+    name: z.string().min(1).max(80).describe('A human name shown in reports.'),
     coupon: z
       .strictObject({
         title: z.string().min(1).max(40).describe('What the customer sees, e.g. 新客券.'),
@@ -94,7 +94,7 @@ export const tiersDocument = z
       .array(
         z.strictObject({
           name: label,
-          minPoints: z.number().int().min(0).default(0),
+          minPoints: z.number().int().min(0).default(0).describe('Points in the window needed for this tier.'),
           minActiveDays: z.number().int().min(0).max(366).default(0).describe('Days with activity in the window.'),
           perks: z.string().max(200).optional().describe('What this tier gets, shown in announcements.'),
         }),
@@ -109,7 +109,7 @@ export const taskDocument = z
   .strictObject({
     kind: z.literal('task'),
     id,
-    title: z.string().min(1).max(60),
+    title: z.string().min(1).max(60).describe('What the KOC sees in /tasks, e.g. 发一条春季新品朋友圈.'),
     description: z.string().max(2000).optional(),
     content: z
       .strictObject({
@@ -121,11 +121,12 @@ export const taskDocument = z
       .describe('The content pack the KOC gets.'),
     eligible: z
       .strictObject({ tiers: z.array(label).min(1).optional(), roles: z.array(role).min(1).optional() })
-      .optional(),
+      .optional()
+      .describe('Who may accept it: KOCs in these tiers and/or roles. Default: every KOC.'),
     capacity: z.number().int().min(1).optional().describe('How many KOCs can accept it.'),
     due: calendarDate.optional(),
     dueAfter: duration.optional().describe('Or: due this long after acceptance.'),
-    points: z.number().int().min(0).default(0),
+    points: z.number().int().min(0).default(0).describe('Points awarded when ops approve the submission.'),
   })
   .describe('A KOC task, offered two ways: the KOC accepts or declines.');
 

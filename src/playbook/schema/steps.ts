@@ -3,6 +3,7 @@ import {
   assetRef, duration, executionMode, glob, id, label, linkCard, miniProgram, templateRef, templateText, timeOfDay,
 } from './common.ts';
 import { condition } from './conditions.ts';
+import { MOMENT_LIMITS } from '../moments.ts';
 
 /**
  * Steps: a flow's actions, run in order for the run's subject. A step is an object with exactly one action key
@@ -53,7 +54,7 @@ export const stepSchemas = {
       moment: z
         .strictObject({
           text: z.union([templateText, templateRef]).optional(),
-          images: z.array(assetRef).optional().describe('Up to 9 images (not with a video or link).'),
+          images: z.array(assetRef).optional().describe(`Up to ${MOMENT_LIMITS.maxImages} images (not with a video or link).`),
           video: assetRef.optional(),
           link: linkCard.optional(),
           visibleTo: z
@@ -61,13 +62,13 @@ export const stepSchemas = {
             .optional()
             .describe('Only customers with one of these tags see it. Default: all customers.'),
         })
-        .describe('A Moments (朋友圈) post: WeCom allows 2,000 characters and 9 images, or 1 video, or 1 link.'),
+        .describe(`A Moments (朋友圈) post: WeCom allows ${MOMENT_LIMITS.maxTextChars} characters and ${MOMENT_LIMITS.maxImages} images, or 1 video, or 1 link.`),
       mode: executionMode.default('assist').describe('Moments default to assist: automated posting is the riskiest action for bans.'),
       ...common,
     })
     .describe('Post to Moments (朋友圈).'),
-  tag: z.strictObject({ tag: z.array(label).min(1), ...common }).describe('Add tags to the subject contact.'),
-  untag: z.strictObject({ untag: z.array(label).min(1), ...common }).describe('Remove tags from the subject contact.'),
+  tag: z.strictObject({ tag: z.array(label).min(1).describe('The tags to add, e.g. [新客].'), ...common }).describe('Add tags to the subject contact.'),
+  untag: z.strictObject({ untag: z.array(label).min(1).describe('The tags to remove.'), ...common }).describe('Remove tags from the subject contact.'),
   inviteToRoom: z
     .strictObject({
       inviteToRoom: z.strictObject({ topic: glob.describe('The first room of the account whose topic matches.') }),
@@ -83,8 +84,8 @@ export const stepSchemas = {
         to: z
           .enum(['inviter', 'referrer', 'staff', 'owner'])
           .describe('inviter: who invited the member; referrer: whose code brought the contact; staff: the subject staff member; owner: the account\'s guide.'),
-        amount: z.number().int().min(-10_000).max(10_000).refine((n) => n !== 0, 'amount must not be 0'),
-        reason: z.string().min(1).max(80),
+        amount: z.number().int().min(-10_000).max(10_000).refine((n) => n !== 0, 'amount must not be 0').describe('Points to add (negative to deduct), not 0.'),
+        reason: z.string().min(1).max(80).describe('Shown to the KOC and in the ledger, e.g. 邀请入群.'),
       }),
       ...common,
     })
@@ -102,7 +103,7 @@ export const stepSchemas = {
   notifyStaff: z
     .strictObject({
       notifyStaff: z.strictObject({
-        text: z.union([templateText, templateRef]),
+        text: z.union([templateText, templateRef]).describe('The note: Handlebars text, wordings, or { template: name }.'),
         to: z.enum(['owner', 'referrer']).default('owner').describe('owner: the account\'s guide; referrer: the contact\'s KOC.'),
       }),
       ...common,

@@ -86,7 +86,7 @@ export const eventTriggers = {
   manual: z
     .strictObject({
       on: z.literal('manual'),
-      subject: z.enum(['contact', 'room', 'account']).default('contact'),
+      subject: z.enum(['contact', 'room', 'account']).default('contact').describe('What the run is about: the --contact, --room or the account given on the command line.'),
     })
     .describe('Started by hand: kocflow run FLOW --contact ID.'),
 } as const;
@@ -142,7 +142,7 @@ const CONTACT_VARS: VariableTree = {
   referrer: { name: true, code: true, tier: true },
 };
 const ROOM_VARS: VariableTree = { room: { id: true, topic: true, memberCount: true } };
-const STAFF_VARS: VariableTree = { staff: { name: true, role: true, code: true, link: true, tier: true, points: true, rank: true } };
+export const STAFF_VARS: VariableTree = { staff: { name: true, role: true, code: true, link: true, tier: true, points: true, rank: true } };
 
 export function variablesOf(t: Trigger): VariableTree {
   const subject = subjectOf(t);

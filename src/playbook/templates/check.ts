@@ -12,12 +12,29 @@ export interface TemplateProblem {
 
 const HELPERS = new Set<string>([...Object.keys(TEMPLATE_HELPERS), ...BUILT_IN_BLOCKS]);
 
+/** Parsed templates by text: library templates are checked at every use, and many flows share wordings. */
+const parsed = new Map<string, hbs.AST.Program | Error>();
+const MAX_CACHED = 20_000;
+
+function parseCached(text: string): hbs.AST.Program | Error {
+  let result = parsed.get(text);
+  if (result === undefined) {
+    try {
+      result = Handlebars.parse(text);
+    } catch (error) {
+      result = error as Error;
+    }
+    if (parsed.size >= MAX_CACHED) parsed.clear();
+    parsed.set(text, result);
+  }
+  return result;
+}
+
 /** Checks one template's syntax, helpers and variables against what the flow's trigger provides. */
 export function checkTemplate(text: string, variables: VariableTree | undefined): TemplateProblem[] {
-  let program: hbs.AST.Program;
-  try {
-    program = Handlebars.parse(text);
-  } catch (error) {
+  const program = parseCached(text);
+  if (program instanceof Error) {
+    const error = program;
     const lines = (error as Error).message.split('\n');
     const where = lines[0]!.replace(/^Parse error on /, '').replace(/:$/, '');
     const got = lines.find((l) => l.startsWith('Expecting'))?.replace(/.*got '(.*)'$/, 'got $1').replace('got EOF', 'the text ended') ?? lines[lines.length - 1]!;

@@ -8,7 +8,7 @@ CREATE TYPE "StaffRole" AS ENUM ('guide', 'ambassador');
 CREATE TYPE "Direction" AS ENUM ('in', 'out');
 
 -- CreateEnum
-CREATE TYPE "SubjectKind" AS ENUM ('contact', 'room', 'account');
+CREATE TYPE "SubjectKind" AS ENUM ('contact', 'room', 'staff', 'account');
 
 -- CreateEnum
 CREATE TYPE "FlowRunStatus" AS ENUM ('running', 'waiting', 'done', 'stopped', 'failed');
