@@ -47,7 +47,7 @@ describeEachStore('kocflow migrate', (ctx) => {
   it('applies pending migrations once and reports status on DATABASE_URL', async () => {
     const url = await ctx.freshDatabaseUrl({ migrated: false });
     const report = await migrateLifecycle(process.cwd(), { DATABASE_URL: url });
-    expect(report.store).toMatch(/^postgresql://postgres@127.0.0.1:5432//); // never a password
+    expect(report.store).toMatch(/^postgresql:\/\/postgres@127\.0\.0\.1:5432\//); // user and host, never a password
   });
 
   it('says clearly when PostgreSQL cannot be reached', async () => {
