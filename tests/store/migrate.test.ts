@@ -19,6 +19,7 @@ import {
 } from '../../src/store/migrate/index.ts';
 import { openStore, type Store } from '../../src/store/openStore.ts';
 import { describeEachStore } from '../support/stores.ts';
+import { rejection } from '../support/errors.ts';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const migrationsDir = join(root, 'prisma', 'migrations');
@@ -49,16 +50,6 @@ function addMigration(dir: string, name: string, sql: string): string {
   const file = join(dir, name, 'migration.sql');
   writeFileSync(file, sql);
   return file;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<KocError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KocError);
-    return error as KocError;
-  }
-  throw new Error('expected a KocError, got success');
 }
 
 interface HistoryRow {

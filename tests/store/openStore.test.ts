@@ -4,16 +4,7 @@ import { parseDatabaseUrl } from '../../src/store/databaseUrl.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import { createRepositories } from '../../src/store/repositories/index.ts';
 import { describeEachStore } from '../support/stores.ts';
-
-async function rejection(promise: Promise<unknown>): Promise<KocError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KocError);
-    return error as KocError;
-  }
-  throw new Error('expected a KocError, got success');
-}
+import { rejection } from '../support/errors.ts';
 
 function neverShows(error: KocError, secret: string): void {
   expect(`${error.message} ${error.hint} ${JSON.stringify(error.details ?? {})} ${error.toUserString()}`).not.toContain(secret);

@@ -21,62 +21,55 @@ export const id = z
 /** Names of tags, tiers and stores are shown to people and are often Chinese. */
 export const label = z.string().min(1).max(64).describe('A display label, for example 新客 or VIP.');
 
-export const duration = z
-  .string()
-  .describe('A duration: a number with a unit w, d, h, m or s, combinable, for example 3d, 2h30m, 90s.')
-  .check((ctx) => {
-    if (parseDuration(ctx.value) === undefined) {
-      ctx.issues.push({
-        ...codedIssue('KOC_DURATION_INVALID', `"${ctx.value}" is not a duration; write e.g. 3d, 2h30m or 90s`),
-        input: ctx.value,
-      });
-    }
-  })
-  .meta({ examples: ['1d', '2h30m'] });
+/**
+ * A string checked by a function that returns what is wrong (or nothing), reported under a stable code.
+ * Durations, times, dates, zones and cron expressions are all this shape.
+ */
+function checkedString(description: string, code: string, problem: (value: string) => string | undefined, example: string) {
+  return z
+    .string()
+    .describe(description)
+    .check((ctx) => {
+      const message = problem(ctx.value);
+      if (message) ctx.issues.push({ ...codedIssue(code, message), input: ctx.value });
+    })
+    .meta({ examples: [example] });
+}
 
-export const timeOfDay = z
-  .string()
-  .describe('A local time of day, HH:MM in the account\'s time zone.')
-  .check((ctx) => {
-    if (parseTimeOfDay(ctx.value) === undefined) {
-      ctx.issues.push({
-        ...codedIssue('KOC_TIME_INVALID', `"${ctx.value}" is not a time of day; write HH:MM, e.g. 10:00 or 21:30`),
-        input: ctx.value,
-      });
-    }
-  })
-  .meta({ examples: ['10:00'] });
+export const duration = checkedString(
+  'A duration: a number with a unit w, d, h, m or s, combinable, for example 3d, 2h30m, 90s.',
+  'KOC_DURATION_INVALID',
+  (v) => (parseDuration(v) === undefined ? `"${v}" is not a duration; write e.g. 3d, 2h30m or 90s` : undefined),
+  '2h30m',
+);
 
-export const calendarDate = z
-  .string()
-  .describe('A calendar date, YYYY-MM-DD (a date that exists: 2026-04-31 does not).')
-  .check((ctx) => {
-    const problem = checkCalendarDate(ctx.value);
-    if (problem) ctx.issues.push({ ...codedIssue('KOC_DATE_INVALID', problem), input: ctx.value });
-  })
-  .meta({ examples: ['2026-12-31'] });
+export const timeOfDay = checkedString(
+  "A local time of day, HH:MM in the account's time zone.",
+  'KOC_TIME_INVALID',
+  (v) => (parseTimeOfDay(v) === undefined ? `"${v}" is not a time of day; write HH:MM, e.g. 10:00 or 21:30` : undefined),
+  '10:00',
+);
 
-export const timeZone = z
-  .string()
-  .describe('An IANA time zone. Default: the account\'s zone, which defaults to Asia/Shanghai.')
-  .check((ctx) => {
-    if (!isValidTimeZone(ctx.value)) {
-      ctx.issues.push({
-        ...codedIssue('KOC_TIMEZONE_INVALID', `"${ctx.value}" is not an IANA time zone${didYouMean(ctx.value, knownTimeZones()) || ' (e.g. Asia/Shanghai, Europe/Berlin)'}`),
-        input: ctx.value,
-      });
-    }
-  })
-  .meta({ examples: ['Asia/Shanghai'] });
+export const calendarDate = checkedString(
+  'A calendar date, YYYY-MM-DD (a date that exists: 2026-04-31 does not).',
+  'KOC_DATE_INVALID',
+  checkCalendarDate,
+  '2026-12-31',
+);
 
-export const cronExpression = z
-  .string()
-  .describe('A 5-field cron expression: minute hour day-of-month month day-of-week, in local time.')
-  .check((ctx) => {
-    const problem = checkCron(ctx.value);
-    if (problem) ctx.issues.push({ ...codedIssue('KOC_CRON_INVALID', problem), input: ctx.value });
-  })
-  .meta({ examples: ['0 20 * * 1,3,5'] });
+export const timeZone = checkedString(
+  "An IANA time zone. Default: the account's zone, which defaults to Asia/Shanghai.",
+  'KOC_TIMEZONE_INVALID',
+  (v) => (isValidTimeZone(v) ? undefined : `"${v}" is not an IANA time zone${didYouMean(v, knownTimeZones()) || ' (e.g. Asia/Shanghai, Europe/Berlin)'}`),
+  'Asia/Shanghai',
+);
+
+export const cronExpression = checkedString(
+  'A 5-field cron expression: minute hour day-of-month month day-of-week, in local time.',
+  'KOC_CRON_INVALID',
+  checkCron,
+  '0 20 * * 1,3,5',
+);
 
 export const glob = z
   .string()
