@@ -19,6 +19,7 @@ export {
   type MigrationState,
   type MigrationStatusEntry,
 } from './migrate/index.ts';
-export { isUniqueViolation, isForeignKeyViolation, prismaErrorCode } from './prismaErrors.ts';
+export { isUniqueViolation, isForeignKeyViolation, prismaErrorCode, rawQuerySqlState } from './prismaErrors.ts';
+export { createEngineStore, type EngineStoreOptions } from './engineStore.ts';
 export * from './repositories/index.ts';
 export * from './types.ts';

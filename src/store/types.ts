@@ -14,6 +14,7 @@ export type {
   DashboardUserModel,
   FeedbackModel,
   FlowRunModel,
+  FlowScheduleModel,
   InteractionModel,
   KocProfileModel,
   KocTaskModel,

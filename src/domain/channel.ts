@@ -1,0 +1,74 @@
+import type { Instant } from './types.ts';
+
+/**
+ * The Channel port: how the engine hears from and acts on WeCom. `bot/` implements it with Wechaty (one bot per
+ * account); tests and `simulate` use a fake. Ids here are the puppet's external ids; the store maps them to rows.
+ */
+
+export interface ContactRef {
+  externalId: string;
+  name?: string;
+}
+
+export interface RoomRef {
+  externalId: string;
+  topic: string;
+}
+
+interface EventBase {
+  accountId: string;
+  /** Unique per event from the source; a redelivered event carries the same id (dedup key). */
+  eventId: string;
+  at: Instant;
+}
+
+export type ChannelEvent =
+  | (EventBase & { kind: 'friend.added'; contact: ContactRef; hello?: string })
+  | (EventBase & { kind: 'message'; contact: ContactRef; room?: RoomRef; text: string })
+  | (EventBase & { kind: 'room.joined'; room: RoomRef; member: ContactRef; inviter?: ContactRef })
+  | (EventBase & { kind: 'room.left'; room: RoomRef; member: ContactRef })
+  | (EventBase & { kind: 'tag.added' | 'tag.removed'; contact: ContactRef; tag: string })
+  | (EventBase & { kind: 'code.sent'; contact: ContactRef; code: string; campaignId?: string; referrerName?: string })
+  | (EventBase & { kind: 'coupon.redeemed'; contact: ContactRef; couponCode: string; campaignId: string; storeName: string });
+
+export type ChannelEventKind = ChannelEvent['kind'];
+
+/** A message as it will be sent: templates already rendered. */
+export interface MessageContent {
+  text?: string;
+  /** Asset path relative to the playbook folder. */
+  image?: string;
+  link?: { url: string; title: string; description?: string; thumbnail?: string };
+  miniProgram?: { appId: string; title: string; pagePath: string; thumbnail?: string };
+}
+
+export type OutboundAction =
+  | { kind: 'say'; accountId: string; contactExternalId: string; content: MessageContent }
+  | { kind: 'roomSay'; accountId: string; roomExternalId: string; content: MessageContent; mentionExternalIds: string[]; mentionAll: boolean }
+  | { kind: 'moment'; accountId: string; text?: string; images?: string[]; video?: string; link?: MessageContent['link']; visibleToTags?: string[] }
+  | { kind: 'tag' | 'untag'; accountId: string; contactExternalId: string; tags: string[] }
+  | { kind: 'invite'; accountId: string; contactExternalId: string; roomTopicPattern: string }
+  /** Assist mode and staff notes: a message to a staff member in chat. */
+  | { kind: 'staffNote'; accountId: string; staffExternalId: string; text: string; images?: string[] };
+
+export type OutboundKind = OutboundAction['kind'];
+
+export type ActionResult =
+  | { ok: true; externalMessageId?: string }
+  | {
+      ok: false;
+      /** The puppet cannot do this at all (e.g. Moments on the stock puppet): fall back to assist mode. */
+      unsupported?: boolean;
+      /** WeCom or the puppet says slow down: the whole account backs off. */
+      throttled?: boolean;
+      /** Trying again may succeed. */
+      retryable: boolean;
+      retryAfterMs?: number;
+      message: string;
+    };
+
+export interface Channel {
+  perform(action: OutboundAction): Promise<ActionResult>;
+  /** Whether this account's puppet can do this kind of action at all; when not, the engine falls back to assist. */
+  supports(accountId: string, kind: OutboundKind): boolean;
+}

@@ -1,0 +1,76 @@
+import type { ChannelEvent } from '../domain/channel.ts';
+import type { LoadedFlow, PlaybookSet } from '../playbook/model.ts';
+import type { EventTrigger } from '../playbook/schema/triggers.ts';
+import { accountMatches, topicMatches } from './accountMatch.ts';
+import type { AccountProfile } from './ports.ts';
+
+/**
+ * Which flows an event starts, for which subject, with which variables. The occurrence key is the event id, so a
+ * redelivered event maps to the same run (unique in the store) and never starts a second one.
+ */
+export interface TriggerMatch {
+  flow: LoadedFlow;
+  subject: 'contact' | 'room';
+  occurrenceKey: string;
+  vars: Record<string, unknown>;
+  /** The run answers the customer's own action: its messages before the first wait are replies, not proactive. */
+  reply: boolean;
+}
+
+export function matchEvent(event: ChannelEvent, set: PlaybookSet, account: AccountProfile): TriggerMatch[] {
+  const matches: TriggerMatch[] = [];
+  for (const flow of set.flows.values()) {
+    const doc = flow.document;
+    if (!doc.enabled || 'cron' in doc.trigger || !accountMatches(doc.accounts, account)) continue;
+    const match = matchOne(doc.trigger, event);
+    if (match) matches.push({ flow, occurrenceKey: `event:${event.eventId}`, ...match });
+  }
+  return matches;
+}
+
+function matchOne(trigger: EventTrigger, event: ChannelEvent): Omit<TriggerMatch, 'flow' | 'occurrenceKey'> | undefined {
+  switch (trigger.on) {
+    case 'friend.added':
+      return event.kind === 'friend.added' ? { subject: 'contact', vars: { friend: { hello: event.hello ?? '' } }, reply: true } : undefined;
+    case 'message.keyword': {
+      if (event.kind !== 'message') return undefined;
+      const where = event.room ? 'room' : 'private';
+      if (trigger.in !== 'any' && trigger.in !== where) return undefined;
+      if (event.room && !topicMatches(trigger.room?.topic, event.room.topic)) return undefined;
+      const text = event.text;
+      const hit = (trigger.keywords?.some((k) => text.includes(k)) ?? false) || (trigger.regex !== undefined && new RegExp(trigger.regex, 'u').test(text));
+      if (!hit) return undefined;
+      const vars: Record<string, unknown> = { message: { text } };
+      if (event.room) Object.assign(vars, { room: { topic: event.room.topic }, member: { name: event.contact.name ?? '', externalId: event.contact.externalId } });
+      return { subject: event.room ? 'room' : 'contact', vars, reply: true };
+    }
+    case 'room.joined':
+      if (event.kind !== 'room.joined' || !topicMatches(trigger.room?.topic, event.room.topic)) return undefined;
+      return {
+        subject: 'room',
+        vars: {
+          member: { name: event.member.name ?? '', externalId: event.member.externalId },
+          inviter: event.inviter ? { name: event.inviter.name ?? '', externalId: event.inviter.externalId } : null,
+        },
+        reply: false,
+      };
+    case 'room.left':
+      if (event.kind !== 'room.left' || !topicMatches(trigger.room?.topic, event.room.topic)) return undefined;
+      return { subject: 'room', vars: { member: { name: event.member.name ?? '', externalId: event.member.externalId } }, reply: false };
+    case 'tag.added':
+    case 'tag.removed':
+      return event.kind === trigger.on && event.tag === trigger.tag ? { subject: 'contact', vars: { tag: event.tag }, reply: false } : undefined;
+    case 'code.sent':
+      if (event.kind !== 'code.sent' || (trigger.campaign && trigger.campaign !== event.campaignId)) return undefined;
+      return { subject: 'contact', vars: { code: event.code, campaign: { id: event.campaignId ?? '' } }, reply: true };
+    case 'coupon.redeemed':
+      if (event.kind !== 'coupon.redeemed' || (trigger.campaign && trigger.campaign !== event.campaignId)) return undefined;
+      return {
+        subject: 'contact',
+        vars: { coupon: { code: event.couponCode }, redemption: { store: event.storeName } },
+        reply: false,
+      };
+    case 'manual':
+      return undefined;
+  }
+}

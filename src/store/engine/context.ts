@@ -1,0 +1,54 @@
+/**
+ * What every part of the engine store shares: the Prisma client, the logger, and the errors a caller can act on.
+ */
+import { KocError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { PrismaClient } from '../generated/client.ts';
+import type { InputJsonValue } from '../generated/internal/prismaNamespace.ts';
+import { isForeignKeyViolation } from '../prismaErrors.ts';
+
+export interface EngineStoreContext {
+  prisma: PrismaClient;
+  logger: Logger;
+  /** Recorded as `claimed_by` when this process claims an outbox entry (markSending). */
+  claimedBy: string | null;
+}
+
+/** Engine values are JSON-safe by contract (RunState, OutboundAction, interaction bodies, compiled flows). */
+export function json(value: unknown): InputJsonValue {
+  return value as InputJsonValue;
+}
+
+export function accountUnknown(accountId: string, cause?: unknown): KocError {
+  return new KocError('KOC_ACCOUNT_UNKNOWN', `account ${accountId} is not in the store`, {
+    hint: 'accounts are synchronised from configuration at start (accounts repository upsert); add the account or fix its id',
+    details: { accountId },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+export function contactUnknown(contactId: string, cause?: unknown): KocError {
+  return new KocError('KOC_CONTACT_UNKNOWN', `contact ${contactId} is not in the store`, {
+    hint: 'contacts are created by ensureContact when an event names them; this id was never stored or was purged',
+    details: { contactId },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * Runs a write and turns a foreign-key violation into the KocError `explain` returns (it may look up which
+ * reference is missing: that costs a query, but only on the failure path).
+ */
+export async function explainForeignKey<T>(write: Promise<T>, explain: (cause: unknown) => Promise<KocError> | KocError): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw await explain(error);
+    throw error;
+  }
+}
+
+/** Whether an account row exists (for error messages on the failure path). */
+export async function accountExists(prisma: PrismaClient, accountId: string): Promise<boolean> {
+  return (await prisma.account.count({ where: { id: accountId } })) > 0;
+}

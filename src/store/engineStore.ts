@@ -1,0 +1,50 @@
+/**
+ * The engine's store port (src/engine/ports.ts `EngineStore`) implemented with Prisma, identical on the embedded
+ * store (PGlite) and PostgreSQL. One module per concern under ./engine/:
+ *   versions      recordVersion, loadVersion (+ the versionHash ↔ playbook_versions row mapping runs use)
+ *   subjects      contacts, rooms, staff, tags, opt-out
+ *   runs          startRun, dueRuns, saveRun, activeRunsOfFlow
+ *   outbox        enqueue, dueOutbox, markSending, settle, markInterruptedInDoubt (the stale-dispatcher rule)
+ *   pacing        pacingCounts, account back-off
+ *   schedules     cron schedules
+ *   interactions  logInteraction
+ *
+ * Time: every instant the engine passes is stored as given (createdAt/updatedAt/startedAt/claimedAt/sentAt…);
+ * nothing the engine controls comes from the database's now(). Rows the engine gives no instant for (playbook
+ * versions, schedules' updated_at) keep their defaults.
+ *
+ * PGlite has one connection: no method awaits a query outside the transaction it runs in, and batch writes are one
+ * statement (enqueue, setTags) or one batch transaction.
+ */
+import type { EngineStore } from '../engine/ports.ts';
+import { silentLogger, type Logger } from '../shared/logger.ts';
+import type { PrismaClient } from './generated/client.ts';
+import type { EngineStoreContext } from './engine/context.ts';
+import { interactionsPart } from './engine/interactions.ts';
+import { outboxPart } from './engine/outbox.ts';
+import { pacingPart } from './engine/pacing.ts';
+import { runsPart } from './engine/runs.ts';
+import { schedulesPart } from './engine/schedules.ts';
+import { subjectsPart } from './engine/subjects.ts';
+import { versionsPart } from './engine/versions.ts';
+
+export interface EngineStoreOptions {
+  logger?: Logger;
+  /** Written to outbox.claimed_by when this process claims an entry (e.g. `host:pid`), for ops. */
+  claimedBy?: string;
+}
+
+export function createEngineStore(prisma: PrismaClient, options: EngineStoreOptions = {}): EngineStore {
+  const context: EngineStoreContext = { prisma, logger: options.logger ?? silentLogger(), claimedBy: options.claimedBy ?? null };
+  const versions = versionsPart(context);
+  return {
+    recordVersion: versions.recordVersion,
+    loadVersion: versions.loadVersion,
+    ...subjectsPart(context),
+    ...runsPart(context, versions),
+    ...outboxPart(context),
+    ...pacingPart(context),
+    ...schedulesPart(context),
+    ...interactionsPart(context),
+  };
+}

@@ -1,0 +1,94 @@
+import type { RewardsPort } from '../engine/ports.ts';
+import type { PlaybookSet } from '../playbook/model.ts';
+import { endOfLocalDate } from '../engine/localTime.ts';
+import { generateCode } from '../referral/codes.ts';
+import type { PrismaClient } from './generated/client.ts';
+import { isUniqueViolation } from './prismaErrors.ts';
+
+/**
+ * Coupons, points and task offers as flow steps use them, on the store. Each operation carries the step's key and
+ * is idempotent on it (a unique column), so a step re-run after a crash issues no second coupon and pays no second
+ * time. Campaign budgets are enforced with one conditional UPDATE, safe under concurrency on both stores.
+ */
+export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet): RewardsPort {
+  return {
+    async issueCoupon({ campaignId, contactId, key, at, timeZone }) {
+      const existing = await prisma.coupon.findUnique({ where: { issueKey: key } });
+      if (existing) return { ok: true, coupon: view(existing, campaignId, playbooks()) };
+      const campaign = playbooks().campaigns.get(campaignId)?.document;
+      if (!campaign) return { ok: false, reason: 'campaign_unknown' };
+      if (campaign.endsOn && at.toISOString().slice(0, 10) > campaign.endsOn) return { ok: false, reason: 'campaign_ended' };
+      await prisma.campaign.upsert({
+        where: { id: campaign.id },
+        create: { id: campaign.id, name: campaign.name, budget: campaign.budget ?? null },
+        update: { name: campaign.name, budget: campaign.budget ?? null },
+      });
+      const held = await prisma.coupon.count({ where: { campaignId, contactId, status: { not: 'void' } } });
+      if (held >= campaign.perCustomer) return { ok: false, reason: 'per_customer_limit' };
+      const reserved = await prisma.$executeRaw`UPDATE campaigns SET issued_count = issued_count + 1 WHERE id = ${campaign.id} AND (budget IS NULL OR issued_count < budget)`;
+      if (reserved === 0) return { ok: false, reason: 'budget_exhausted' };
+      const expiresAt = campaign.coupon.validUntil
+        ? endOfLocalDate(campaign.coupon.validUntil, timeZone)
+        : new Date(at.getTime() + (campaign.coupon.validDays ?? 14) * 86_400_000);
+      try {
+        const coupon = await prisma.coupon.create({
+          data: { code: generateCode(8, 'Q'), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [] },
+        });
+        return { ok: true, coupon: view(coupon, campaignId, playbooks()) };
+      } catch (error) {
+        await prisma.$executeRaw`UPDATE campaigns SET issued_count = issued_count - 1 WHERE id = ${campaign.id}`;
+        if (!isUniqueViolation(error)) throw error;
+        const raced = await prisma.coupon.findUnique({ where: { issueKey: key } });
+        if (!raced) throw error;
+        return { ok: true, coupon: view(raced, campaignId, playbooks()) };
+      }
+    },
+
+    async awardPoints({ staff, amount, reason, key, at }) {
+      const row = 'id' in staff
+        ? await prisma.staff.findUnique({ where: { id: staff.id }, select: { id: true } })
+        : await prisma.staff.findUnique({ where: { wecomUserId: staff.externalId }, select: { id: true } });
+      if (!row) return { ok: false, reason: 'not_a_koc' };
+      try {
+        await prisma.$transaction([
+          prisma.pointsLedger.create({ data: { staffId: row.id, amount, reason, sourceKind: 'flow_step', sourceId: key, at } }),
+          prisma.kocProfile.updateMany({ where: { staffId: row.id }, data: { pointsBalance: { increment: amount } } }),
+        ]);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error; // this step already paid
+      }
+      return { ok: true };
+    },
+
+    async offerTask({ taskId, staffId, at, timeZone }) {
+      const task = playbooks().tasks.get(taskId)?.document;
+      if (!task) return { ok: false, reason: 'task_unknown' };
+      await prisma.kocTask.upsert({
+        where: { id: task.id },
+        create: { id: task.id, title: task.title, points: task.points, definition: JSON.parse(JSON.stringify(task)) },
+        update: { title: task.title, points: task.points, definition: JSON.parse(JSON.stringify(task)) },
+      });
+      const assigned = await prisma.taskAssignment.findUnique({ where: { taskId_staffId: { taskId, staffId } } });
+      if (assigned) return { ok: true, number: assigned.number };
+      if (task.capacity !== undefined) {
+        const taken = await prisma.taskAssignment.count({ where: { taskId, status: { in: ['accepted', 'submitted', 'approved'] } } });
+        if (taken >= task.capacity) return { ok: false, reason: 'task_full' };
+      }
+      try {
+        const created = await prisma.taskAssignment.create({
+          data: { taskId, staffId, offeredAt: at, ...(task.due ? { dueAt: endOfLocalDate(task.due, timeZone) } : {}) },
+        });
+        return { ok: true, number: created.number };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        const raced = await prisma.taskAssignment.findUniqueOrThrow({ where: { taskId_staffId: { taskId, staffId } } });
+        return { ok: true, number: raced.number };
+      }
+    },
+  };
+}
+
+function view(coupon: { code: string; expiresAt: Date }, campaignId: string, set: PlaybookSet) {
+  const campaign = set.campaigns.get(campaignId)?.document;
+  return { code: coupon.code, title: campaign?.coupon.title ?? campaignId, value: campaign?.coupon.value ?? '', expiresAt: coupon.expiresAt };
+}
