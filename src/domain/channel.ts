@@ -67,8 +67,14 @@ export type ActionResult =
       message: string;
     };
 
+/** Which outbox row an action comes from: for the channel's logs and for `simulate`'s duplicate check. */
+export interface ActionMeta {
+  outboxId: string;
+  idempotencyKey: string;
+}
+
 export interface Channel {
-  perform(action: OutboundAction): Promise<ActionResult>;
+  perform(action: OutboundAction, meta: ActionMeta): Promise<ActionResult>;
   /** Whether this account's puppet can do this kind of action at all; when not, the engine falls back to assist. */
   supports(accountId: string, kind: OutboundKind): boolean;
 }

@@ -91,7 +91,7 @@ export async function dispatchDue(deps: EngineDeps, set: PlaybookSet, now: Date)
     if (!(await store.markSending(entry.id, now))) continue; // another dispatcher took it
     let result;
     try {
-      result = await deps.channel.perform(action);
+      result = await deps.channel.perform(action, { outboxId: String(entry.id), idempotencyKey: entry.idempotencyKey });
     } catch (error) {
       await store.settle(entry.id, { decision: 'in_doubt', reason: `the channel failed mid-send: ${(error as Error).message}` }, now);
       deps.logger.error({ ...log, err: error }, 'send outcome unknown: marked in-doubt for ops to resolve');

@@ -1,4 +1,4 @@
-import type { ActionResult, Channel, OutboundAction, OutboundKind } from '../domain/channel.ts';
+import type { ActionMeta, ActionResult, Channel, OutboundAction, OutboundKind } from '../domain/channel.ts';
 import type { Clock } from '../domain/types.ts';
 
 /**
@@ -9,6 +9,7 @@ import type { Clock } from '../domain/types.ts';
 export interface DeliveredAction {
   at: Date;
   action: OutboundAction;
+  meta: ActionMeta;
 }
 
 export type FailureScript = (action: OutboundAction, attempt: number) => ActionResult | 'throw' | undefined;
@@ -34,12 +35,12 @@ export class FakeChannel implements Channel {
     return !this.#unsupported.has(kind);
   }
 
-  async perform(action: OutboundAction): Promise<ActionResult> {
+  async perform(action: OutboundAction, meta: ActionMeta): Promise<ActionResult> {
     this.#attempts++;
     const failure = this.#failures?.(action, this.#attempts);
     if (failure === 'throw') throw new Error('connection reset during send');
     if (failure) return failure;
-    this.delivered.push({ at: this.#clock.now(), action });
+    this.delivered.push({ at: this.#clock.now(), action, meta });
     return { ok: true, externalMessageId: `fake-${this.delivered.length}` };
   }
 }
