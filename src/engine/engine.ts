@@ -65,7 +65,7 @@ export class Engine {
     const room = 'room' in event && event.room ? await store.ensureRoom(account.id, event.room, now) : undefined;
     await store.logInteraction({
       at: now, direction: 'in', kind: event.kind === 'message' ? 'message' : event.kind, accountId: account.id,
-      contactId: contact?.id ?? null, roomId: room?.id ?? null, body: { eventId: event.eventId },
+      contactId: contact?.id ?? null, roomId: room?.id ?? null, body: inboundBody(event),
     });
 
     if (event.kind === 'message' && !event.room && contact && this.#isOptOut(event.text)) {
@@ -213,5 +213,26 @@ export class Engine {
       await this.#deps.store.recordVersion(flow.document.id, flow.hash, flow.source.file, JSON.parse(JSON.stringify({ flow: flow.document, templates: flow.templates })));
     }
     await syncSchedules(set, this.#deps, now);
+  }
+}
+
+/** What the interaction log keeps of an inbound event (the store keeps content; logs never do). */
+function inboundBody(event: ChannelEvent): Record<string, unknown> {
+  switch (event.kind) {
+    case 'message':
+      return { eventId: event.eventId, text: event.text };
+    case 'friend.added':
+      return { eventId: event.eventId, hello: event.hello ?? null };
+    case 'room.joined':
+      return { eventId: event.eventId, inviter: event.inviter?.externalId ?? null };
+    case 'tag.added':
+    case 'tag.removed':
+      return { eventId: event.eventId, tag: event.tag };
+    case 'code.sent':
+      return { eventId: event.eventId, code: event.code, campaignId: event.campaignId ?? null };
+    case 'coupon.redeemed':
+      return { eventId: event.eventId, coupon: event.couponCode, campaignId: event.campaignId };
+    default:
+      return { eventId: event.eventId };
   }
 }

@@ -11,17 +11,17 @@ export const pacingSettings = z.strictObject({
   maxPerMinute: z.number().int().min(1).max(600).default(6).describe('Sends per account per minute.'),
   maxPerHour: z.number().int().min(1).max(10_000).default(120).describe('Sends per account per hour.'),
   maxPerDay: z.number().int().min(1).max(100_000).default(600).describe('Sends per account per local day.'),
-  perContactPerDay: z.number().int().min(0).max(50).default(1).describe('Proactive messages to one customer per local day; more are deferred to the next day.'),
-  perContactPerMonth: z.number().int().min(0).max(500).default(8).describe('Proactive messages to one customer in 30 days; more are skipped.'),
+  perContactPerDay: z.number().int().min(0).max(50).default(1).describe('Proactive messages to one customer per local day; more are deferred to the next day. 0: none (they are skipped).'),
+  perContactPerMonth: z.number().int().min(0).max(500).default(8).describe('Proactive messages to one customer in a rolling 30 days; more are skipped (recorded with the reason). 0: none.'),
   quietHours: z
     .strictObject({ from: timeOfDay, to: timeOfDay })
     .nullable()
     .default({ from: '21:30', to: '08:30' })
-    .describe('No sends between these local times (null: none); sends are deferred to the end of the window.'),
+    .describe('No sends in [from, to) local time, which may cross midnight (from = to or null: no quiet hours). Replies and staff notes wait too; tags do not. Sends are deferred to the end of the window.'),
   minGapSeconds: z.number().min(0).max(3600).default(20).describe('At least this long between two sends of an account.'),
   jitterSeconds: z.number().min(0).max(3600).default(30).describe('Plus a random 0..jitter seconds, so sends do not look scripted.'),
-  rampUpDays: z.number().int().min(0).max(90).default(14).describe('A new account\'s limits grow linearly from 20% to 100% over this many days.'),
-  throttleBackoffMinutes: z.number().min(1).max(1440).default(10).describe('When WeCom or the puppet throttles: pause the account this long, doubling on repeats.'),
+  rampUpDays: z.number().int().min(0).max(90).default(14).describe('A new account\'s per-minute, per-hour and per-day limits grow from 20% to 100% over this many days, one step a day (never below 1).'),
+  throttleBackoffMinutes: z.number().min(1).max(360).default(10).describe('When WeCom or the puppet throttles: pause the account this long, doubling on repeats.'),
   maxAttempts: z.number().int().min(1).max(20).default(5).describe('Tries for a send that fails with a retryable error before it is marked failed.'),
 });
 

@@ -24,7 +24,7 @@ export const pacingOverrides = z
     quietHours: z
       .strictObject({ from: timeOfDay, to: timeOfDay })
       .optional()
-      .describe('No proactive sends between these local times; sends are deferred to the end of the window.'),
+      .describe('A quiet window for this flow\'s sends, in addition to the account\'s: [from, to) local time, may cross midnight.'),
   })
   .describe('Tighter pacing for this flow (the account\'s limits still apply).');
 
