@@ -137,14 +137,35 @@ export interface OutboxRecord extends NewOutboxEntry {
   deferredReason: string | null;
 }
 
+/**
+ * What the dispatcher decided for one entry. Deferred and skipped apply to a due `pending` entry (before any claim);
+ * the others to a `sending` entry (the claim this dispatcher won). See store/engine/outbox.ts for the stale rule.
+ */
 export type OutboxDecision =
   | { decision: 'deferred'; until: Instant; reason: string }
   | { decision: 'skipped'; reason: string }
-  | { decision: 'sent'; externalMessageId?: string }
+  /** `log`: the interaction row to append in the same statement (account, contact, room, flow, run from the entry). */
+  | { decision: 'sent'; externalMessageId?: string; log?: { kind: string; body: Record<string, unknown> } }
   | { decision: 'failed'; reason: string }
   /** The channel threw: whether it was delivered is unknown, so it is never resent blindly (ops resolve it). */
   | { decision: 'in_doubt'; reason: string }
-  | { decision: 'retry'; until: Instant; reason: string };
+  | { decision: 'retry'; until: Instant; reason: string }
+  /**
+   * A claimed entry that was not performed after all (an earlier send of its account was throttled in the same
+   * wave): back to pending at `until` with the claim's attempt given back, recorded as a deferral.
+   */
+  | { decision: 'released'; until: Instant; reason: string };
+
+export interface OutboxSettlement {
+  id: bigint;
+  outcome: OutboxDecision;
+}
+
+/** A due entry as the dispatcher reads it: the row and what pacing and assist cards need of its contact. */
+export interface DueOutboxEntry extends OutboxRecord {
+  /** The entry's contact; null when it has none or the contact is no longer stored. */
+  contact: Pick<ContactRecord, 'name' | 'alias' | 'optedOutAt'> | null;
+}
 
 /** Counts pacing needs, over windows ending at `now`. */
 export interface PacingCounts {
@@ -155,6 +176,28 @@ export interface PacingCounts {
   contactProactiveToday: number;
   contactProactiveThisMonth: number;
   accountLastSentAt: Instant | null;
+}
+
+/** One account as pacing sees it at `now`: sends over windows ending then, and its back-off. */
+export interface AccountPacing {
+  sentLastMinute: number;
+  sentLastHour: number;
+  /** Since the start of the account's local day. */
+  sentToday: number;
+  lastSentAt: Instant | null;
+  backoffUntil: Instant | null;
+}
+
+/** Proactive sends to one contact, today (its account's local day) and in the last 30 days. */
+export interface ContactPacing {
+  proactiveToday: number;
+  proactiveThisMonth: number;
+}
+
+/** Pacing state of every account and contact asked for (each key present, zeros when nothing was sent). */
+export interface PacingSnapshot {
+  accounts: Map<string, AccountPacing>;
+  contacts: Map<string, ContactPacing>;
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────── store
@@ -184,16 +227,28 @@ export interface EngineStore {
 
   // outbox
   enqueue(entries: NewOutboxEntry[], at: Instant): Promise<number>;
+  /** Pending entries due at `now`, by due time then id. */
   dueOutbox(now: Instant, limit: number): Promise<OutboxRecord[]>;
-  /** pending → sending, only if still pending; false when another dispatcher took it. */
+  /** The same entries with their contact's name, alias and opt-out, in one query: what a dispatch batch reads. */
+  dueForDispatch(now: Instant, limit: number): Promise<DueOutboxEntry[]>;
+  /** pending → sending for every id still pending and due at `at`, in one statement; returns the ids this call won. */
+  claim(ids: bigint[], at: Instant): Promise<bigint[]>;
+  /** claim for one entry: false when another dispatcher took it. */
   markSending(id: bigint, at: Instant): Promise<boolean>;
-  /** Records the outcome and an outbox event row with the reason. */
+  /**
+   * Applies each decision under the stale-dispatcher rule and records an outbox event row for each (plus the
+   * interaction rows of sends that carry `log`), in one statement. Each id at most once.
+   */
+  settleMany(settlements: OutboxSettlement[], at: Instant): Promise<void>;
+  /** settleMany for one entry. */
   settle(id: bigint, outcome: OutboxDecision, at: Instant): Promise<void>;
   /** Rows left in `sending` by a process that died: → in_doubt. Returns how many. */
   markInterruptedInDoubt(at: Instant): Promise<number>;
-  /** The earliest pending dueAt of an earlier entry to the same recipient (keeps a recipient's messages in order). */
-  pacingCounts(accountId: string, contactId: string | null, now: Instant, timeZone: string): Promise<PacingCounts>;
-  accountBackoffUntil(accountId: string): Promise<Instant | null>;
+  /**
+   * Pacing state over windows ending at `now` for several accounts and contacts in one query; "today" is local to
+   * the time zone given with each (a contact's is its account's).
+   */
+  pacingSnapshot(now: Instant, accounts: { accountId: string; timeZone: string }[], contacts: { contactId: string; timeZone: string }[]): Promise<PacingSnapshot>;
   setAccountBackoff(accountId: string, until: Instant, reason: string): Promise<void>;
 
   // cron

@@ -4,8 +4,9 @@
  *   versions      recordVersion, loadVersion (+ the versionHash ↔ playbook_versions row mapping runs use)
  *   subjects      contacts, rooms, staff, tags, opt-out
  *   runs          startRun, dueRuns, saveRun, activeRunsOfFlow
- *   outbox        enqueue, dueOutbox, markSending, settle, markInterruptedInDoubt (the stale-dispatcher rule)
- *   pacing        pacingCounts, account back-off
+ *   outbox        enqueue, dueOutbox, dueForDispatch, claim, settleMany (outboxSettle), markInterruptedInDoubt,
+ *                 the stale-dispatcher rule; markSending and settle are their one-row forms
+ *   pacing        pacingSnapshot (counts and back-off for a dispatch batch), setAccountBackoff
  *   schedules     cron schedules
  *   interactions  logInteraction
  *
@@ -14,7 +15,7 @@
  * versions, schedules' updated_at) keep their defaults.
  *
  * PGlite has one connection: no method awaits a query outside the transaction it runs in, and batch writes are one
- * statement (enqueue, setTags) or one batch transaction.
+ * statement (enqueue, claim, settleMany, setTags) or one batch transaction.
  */
 import type { EngineStore } from '../engine/ports.ts';
 import { silentLogger, type Logger } from '../shared/logger.ts';

@@ -542,6 +542,173 @@ describeEachStore('engine store', (ctx) => {
     expect(await ctx.prisma.outboxEvent.count({ where: { decision: 'sent', outbox: { accountId } } })).toBe(200);
   });
 
+  it('dueForDispatch: the entries dueOutbox returns, each with its contact (name, alias, opt-out), in one query', async () => {
+    await clearQueues();
+    const accountId = await account();
+    const amy = await es().ensureContact(accountId, { externalId: unique('wm'), name: 'Amy' }, T0);
+    await ctx.prisma.contact.update({ where: { id: amy.id }, data: { alias: '艾米' } });
+    const bob = await es().ensureContact(accountId, { externalId: unique('wm') }, T0);
+    await es().setOptedOut(bob.id, at(-HOUR));
+    const entries = [
+      entry(accountId, { contactId: amy.id, dueAt: at(-MINUTE) }),
+      entry(accountId, { contactId: bob.id, dueAt: at(-MINUTE) }),
+      entry(accountId, { contactId: null, action: { kind: 'moment', accountId, text: '上新' } }),
+      entry(accountId, { contactId: '00000000-0000-7000-8000-000000000000' }), // purged since it was enqueued
+      entry(accountId, { dueAt: at(SECOND) }), // not due yet
+    ];
+    await es().enqueue(entries, at(-HOUR));
+
+    const recorder = queryRecorder(ctx);
+    const due = await createEngineStore(recorder.prisma).dueForDispatch(T0, 10);
+    expect(recorder.queries).toHaveLength(1);
+    const plain = await es().dueOutbox(T0, 10);
+    expect(due.map(({ contact, ...record }) => record)).toEqual(plain);
+    expect(due.map((d) => d.contact)).toEqual([
+      { name: 'Amy', alias: '艾米', optedOutAt: null },
+      { name: null, alias: null, optedOutAt: at(-HOUR) },
+      null,
+      null,
+    ]);
+    expect(due[2]!.action).toEqual(entries[2]!.action);
+    expect(typeof due[0]!.id).toBe('bigint');
+    expect((await es().dueForDispatch(T0, 2)).map((d) => d.idempotencyKey)).toEqual(entries.slice(0, 2).map((e) => e.idempotencyKey));
+  });
+
+  it('claim: the due pending entries among the ids, in one statement, each won by exactly one caller', async () => {
+    const accountId = await account();
+    const store = createEngineStore(ctx.prisma, { claimedBy: 'host-b:7' });
+    const a = await enqueueOne(entry(accountId));
+    const b = await enqueueOne(entry(accountId));
+    const later = await enqueueOne(entry(accountId, { dueAt: at(MINUTE) }));
+    const taken = await enqueueOne(entry(accountId));
+    expect(await store.markSending(taken, T0)).toBe(true);
+
+    const recorder = queryRecorder(ctx);
+    const won = await createEngineStore(recorder.prisma, { claimedBy: 'host-b:7' }).claim([a, later, taken, b, 987_654_321n], at(SECOND));
+    expect(recorder.queries).toHaveLength(1);
+    expect(new Set(won)).toEqual(new Set([a, b]));
+    for (const id of [a, b]) {
+      const row = await outboxRow(id);
+      expect(row).toMatchObject({ status: 'sending', attempts: 1, claimedBy: 'host-b:7' });
+      expect(row.claimedAt?.toISOString()).toBe(at(SECOND).toISOString());
+    }
+    expect(await outboxRow(later)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await outboxRow(taken)).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(await store.claim([a, b], at(2 * SECOND))).toEqual([]);
+    expect(await store.claim([], T0)).toEqual([]);
+
+    // Overlapping claims at once: every entry goes to exactly one of them.
+    const ids = await Promise.all(Array.from({ length: 6 }, () => enqueueOne(entry(accountId))));
+    const results = await Promise.all([ids.slice(0, 4), ids.slice(2), ids, ids.slice(1, 5)].map((some) => es().claim(some, T0)));
+    expect(results.flat().sort()).toEqual([...ids].sort());
+  });
+
+  it('settleMany: every kind of decision in one statement; events in order; interaction rows for logged sends', async () => {
+    const { logger, warn } = quietLogger();
+    const accountId = await account();
+    const room = await es().ensureRoom(accountId, { externalId: unique('r@chatroom'), topic: '车友会' }, T0);
+    const contact = await es().ensureContact(accountId, { externalId: unique('wm') }, T0);
+    const claimed = async (overrides: Partial<NewOutboxEntry> = {}) => {
+      const id = await enqueueOne(entry(accountId, overrides));
+      expect(await es().markSending(id, T0)).toBe(true);
+      return id;
+    };
+    const sent = await claimed({ contactId: contact.id, runId: 'run-s', flowId: 'welcome' });
+    const sentToRoom = await claimed({ roomId: room.id, action: { kind: 'roomSay', accountId, roomExternalId: room.externalId, content: { text: '大家好' }, mentionExternalIds: [], mentionAll: false } });
+    const sentToGone = await claimed({ contactId: '00000000-0000-7000-8000-000000000000' });
+    const sentUnlogged = await claimed();
+    const failed = await claimed();
+    const doubt = await claimed();
+    const retry = await claimed();
+    const released = await claimed();
+    const deferred = await enqueueOne(entry(accountId));
+    const skipped = await enqueueOne(entry(accountId));
+    const staleSent = await enqueueOne(entry(accountId)); // never claimed
+    const staleDeferral = await claimed(); // claimed by someone else meanwhile
+
+    const recorder = queryRecorder(ctx);
+    const now = at(SECOND);
+    await createEngineStore(recorder.prisma, { logger }).settleMany([
+      { id: sent, outcome: { decision: 'sent', externalMessageId: 'msg-1', log: { kind: 'say', body: { mode: 'auto' } } } },
+      { id: sentToRoom, outcome: { decision: 'sent', log: { kind: 'roomSay', body: { mode: 'auto' } } } },
+      { id: sentToGone, outcome: { decision: 'sent', log: { kind: 'task_card', body: { mode: 'assist' } } } },
+      { id: sentUnlogged, outcome: { decision: 'sent' } },
+      { id: failed, outcome: { decision: 'failed', reason: 'not_friend' } },
+      { id: doubt, outcome: { decision: 'in_doubt', reason: 'channel_threw' } },
+      { id: retry, outcome: { decision: 'retry', until: at(5 * MINUTE), reason: 'timeout' } },
+      { id: released, outcome: { decision: 'released', until: at(10 * MINUTE), reason: 'account_backoff' } },
+      { id: deferred, outcome: { decision: 'deferred', until: at(HOUR), reason: 'spacing' } },
+      { id: skipped, outcome: { decision: 'skipped', reason: 'opted_out' } },
+      { id: staleSent, outcome: { decision: 'sent', log: { kind: 'say', body: {} } } },
+      { id: staleDeferral, outcome: { decision: 'deferred', until: at(HOUR), reason: 'spacing' } },
+    ], now);
+    expect(recorder.queries).toHaveLength(1);
+
+    const row = (id: bigint) => outboxRow(id);
+    expect(await row(sent)).toMatchObject({ status: 'sent', externalMessageId: 'msg-1', attempts: 1 });
+    expect((await row(sent)).sentAt?.toISOString()).toBe(now.toISOString());
+    expect(await row(sentUnlogged)).toMatchObject({ status: 'sent', externalMessageId: null });
+    expect(await row(failed)).toMatchObject({ status: 'failed', lastError: 'not_friend' });
+    expect(await row(doubt)).toMatchObject({ status: 'in_doubt', lastError: 'channel_threw' });
+    expect(await row(retry)).toMatchObject({ status: 'pending', lastError: 'timeout', attempts: 1, dueAt: at(5 * MINUTE) });
+    // Released: back to pending, its attempt given back, recorded as a deferral.
+    expect(await row(released)).toMatchObject({ status: 'pending', deferredReason: 'account_backoff', attempts: 0, dueAt: at(10 * MINUTE), lastError: null });
+    expect(await row(deferred)).toMatchObject({ status: 'pending', deferredReason: 'spacing', dueAt: at(HOUR) });
+    expect(await row(skipped)).toMatchObject({ status: 'skipped', skipReason: 'opted_out' });
+    expect(await row(staleSent)).toMatchObject({ status: 'pending', sentAt: null });
+    expect(await row(staleDeferral)).toMatchObject({ status: 'sending', deferredReason: null });
+
+    const all = [sent, sentToRoom, sentToGone, sentUnlogged, failed, doubt, retry, released, deferred, skipped, staleSent, staleDeferral];
+    const recorded = await ctx.prisma.outboxEvent.findMany({ where: { outboxId: { in: all } }, orderBy: { id: 'asc' } });
+    expect(recorded.map((e) => [e.outboxId, e.decision, e.reason, e.details])).toEqual([
+      [sent, 'sent', null, { externalMessageId: 'msg-1' }],
+      [sentToRoom, 'sent', null, null],
+      [sentToGone, 'sent', null, null],
+      [sentUnlogged, 'sent', null, null],
+      [failed, 'failed', 'not_friend', null],
+      [doubt, 'in_doubt', 'channel_threw', null],
+      [retry, 'retry', 'timeout', { until: at(5 * MINUTE).toISOString() }],
+      [released, 'deferred', 'account_backoff', { until: at(10 * MINUTE).toISOString(), released: true }],
+      [deferred, 'deferred', 'spacing', { until: at(HOUR).toISOString() }],
+      [skipped, 'skipped', 'opted_out', null],
+      [staleSent, 'ignored', 'sent', { reason: null, until: null, status: 'pending' }],
+      [staleDeferral, 'ignored', 'deferred', { reason: 'spacing', until: at(HOUR).toISOString(), status: 'sending' }],
+    ]);
+    expect(recorded.every((e) => e.at.toISOString() === now.toISOString())).toBe(true);
+    expect(warn).toHaveBeenCalledTimes(2);
+
+    // One interaction row per applied send that carries `log`, in order; a purged contact is not referenced.
+    const logged = await ctx.prisma.interaction.findMany({ where: { outboxId: { in: all } }, orderBy: { id: 'asc' } });
+    expect(logged.map((r) => [r.outboxId, r.direction, r.kind, r.accountId, r.contactId, r.roomId, r.flowId, r.runId, r.body])).toEqual([
+      [sent, 'out', 'say', accountId, contact.id, null, 'welcome', 'run-s', { mode: 'auto' }],
+      [sentToRoom, 'out', 'roomSay', accountId, null, room.id, 'welcome', null, { mode: 'auto' }],
+      [sentToGone, 'out', 'task_card', accountId, null, null, 'welcome', null, { mode: 'assist' }],
+    ]);
+    expect(logged.every((r) => r.occurredAt.toISOString() === now.toISOString())).toBe(true);
+  });
+
+  it('settleMany: unknown entries are a KocError after the others are applied; one entry twice is refused', async () => {
+    const accountId = await account();
+    const known = await enqueueOne(entry(accountId));
+    const error = await rejection(es().settleMany([
+      { id: 987_654_321n, outcome: { decision: 'sent' } },
+      { id: known, outcome: { decision: 'skipped', reason: 'opted_out' } },
+      { id: 987_654_322n, outcome: { decision: 'sent' } },
+    ], T0));
+    expect(error.code).toBe('KOC_OUTBOX_UNKNOWN');
+    expect(error.message).toContain('987654321, 987654322');
+    expect((await outboxRow(known)).status).toBe('skipped');
+
+    const twice = await enqueueOne(entry(accountId));
+    const refused = await rejection(es().settleMany([
+      { id: twice, outcome: { decision: 'deferred', until: at(HOUR), reason: 'spacing' } },
+      { id: twice, outcome: { decision: 'skipped', reason: 'opted_out' } },
+    ], T0));
+    expect(refused.code).toBe('KOC_OUTBOX_INVALID');
+    expect(await events(twice)).toEqual([]);
+    await es().settleMany([], T0);
+  });
+
   it('recognises constraint violations of raw queries (P2010) as of model queries', async () => {
     const storeId = unique('raw-store');
     const unique23505 = await ctx.prisma.$executeRaw`INSERT INTO stores (id, name, updated_at) VALUES (${storeId}, 'a', ${T0}::timestamptz), (${storeId}, 'b', ${T0}::timestamptz)`.then(
@@ -560,7 +727,26 @@ describeEachStore('engine store', (ctx) => {
 
   // ─────────────────────────────────────────────────────────────────────────────────────────── pacing
 
-  it('pacingCounts: sent entries over windows ending at now, today in the given zone', async () => {
+  /** One account's and one contact's counts, as the policy reads them, from a snapshot of just those two. */
+  async function pacingCounts(accountId: string, contactId: string | null, now: Date, timeZone: string) {
+    const snapshot = await es().pacingSnapshot(now, [{ accountId, timeZone }], contactId === null ? [] : [{ contactId, timeZone }]);
+    const a = snapshot.accounts.get(accountId)!;
+    const c = contactId === null ? undefined : snapshot.contacts.get(contactId);
+    return {
+      accountSentLastMinute: a.sentLastMinute,
+      accountSentLastHour: a.sentLastHour,
+      accountSentToday: a.sentToday,
+      contactProactiveToday: c?.proactiveToday ?? 0,
+      contactProactiveThisMonth: c?.proactiveThisMonth ?? 0,
+      accountLastSentAt: a.lastSentAt,
+    };
+  }
+
+  async function backoffUntil(accountId: string): Promise<Date | null> {
+    return (await es().pacingSnapshot(T0, [{ accountId, timeZone: 'Asia/Shanghai' }], [])).accounts.get(accountId)!.backoffUntil;
+  }
+
+  it('pacingSnapshot: sent entries over windows ending at now, today in the given zone', async () => {
     const accountId = await account();
     const other = await account();
     const contact = await es().ensureContact(accountId, { externalId: unique('wm') }, T0);
@@ -585,7 +771,7 @@ describeEachStore('engine store', (ctx) => {
     await es().settle(failed, { decision: 'failed', reason: 'x' }, at(-5 * SECOND, now)); // not sent
     await es().enqueue([{ ...toContact(), dueAt: at(-SECOND, now) }], now); // pending
 
-    expect(await es().pacingCounts(accountId, contact.id, now, 'Asia/Shanghai')).toEqual({
+    expect(await pacingCounts(accountId, contact.id, now, 'Asia/Shanghai')).toEqual({
       accountSentLastMinute: 1,
       accountSentLastHour: 3,
       accountSentToday: 6, // -30s, -60s, -59min, -1h, -2h (other contact), Shanghai midnight
@@ -595,19 +781,19 @@ describeEachStore('engine store', (ctx) => {
     });
     // The same sends counted in UTC: the day started at 00:00Z, so Shanghai's midnight (and the 1 ms before) are
     // yesterday.
-    expect(await es().pacingCounts(accountId, contact.id, now, 'UTC')).toMatchObject({
+    expect(await pacingCounts(accountId, contact.id, now, 'UTC')).toMatchObject({
       accountSentToday: 5,
       contactProactiveToday: 1,
       contactProactiveThisMonth: 4,
     });
-    expect(await es().pacingCounts(accountId, null, now, 'Asia/Shanghai')).toMatchObject({
+    expect(await pacingCounts(accountId, null, now, 'Asia/Shanghai')).toMatchObject({
       accountSentToday: 6,
       contactProactiveToday: 0,
       contactProactiveThisMonth: 0,
     });
     // Earlier now: the windows move with it.
     // A day earlier (2026-11-30 20:00 in Shanghai): every later send is "in the future" and not counted.
-    expect(await es().pacingCounts(accountId, contact.id, at(-DAY, now), 'Asia/Shanghai')).toEqual({
+    expect(await pacingCounts(accountId, contact.id, at(-DAY, now), 'Asia/Shanghai')).toEqual({
       accountSentLastMinute: 0,
       accountSentLastHour: 0,
       accountSentToday: 0,
@@ -615,7 +801,7 @@ describeEachStore('engine store', (ctx) => {
       contactProactiveThisMonth: 2, // -29 d and -30 d (from the later now) are within 30 days of this one
       accountLastSentAt: at(-29 * DAY, now),
     });
-    expect(await es().pacingCounts(unique('nobody'), null, now, 'Asia/Shanghai')).toEqual({
+    expect(await pacingCounts(unique('nobody'), null, now, 'Asia/Shanghai')).toEqual({
       accountSentLastMinute: 0,
       accountSentLastHour: 0,
       accountSentToday: 0,
@@ -623,21 +809,54 @@ describeEachStore('engine store', (ctx) => {
       contactProactiveThisMonth: 0,
       accountLastSentAt: null,
     });
-    expect((await rejection(es().pacingCounts(accountId, null, now, 'Mars/Olympus'))).code).toBe('KOC_TIMEZONE_INVALID');
+    expect((await rejection(pacingCounts(accountId, null, now, 'Mars/Olympus'))).code).toBe('KOC_TIMEZONE_INVALID');
+  });
+
+  it('pacingSnapshot: many accounts and contacts in one query, each day in its own zone, back-offs, zeros when nothing was sent', async () => {
+    const shanghai = await account();
+    const newYork = await account();
+    const quiet = await account();
+    const amy = await es().ensureContact(shanghai, { externalId: unique('wm') }, T0);
+    const bob = await es().ensureContact(newYork, { externalId: unique('wm') }, T0);
+    const cat = await es().ensureContact(quiet, { externalId: unique('wm') }, T0);
+    // now = 2026-12-01T12:00Z: 20:00 in Shanghai (its day began at 2026-11-30T16:00Z), 07:00 in New York (05:00Z).
+    const now = new Date('2026-12-01T12:00:00.000Z');
+    await sendAt(entry(shanghai, { contactId: amy.id }), at(-10 * SECOND, now));
+    await sendAt(entry(shanghai, { contactId: amy.id }), new Date('2026-12-01T04:00:00.000Z')); // Shanghai today, New York yesterday
+    await sendAt(entry(newYork, { contactId: bob.id }), at(-2 * HOUR, now));
+    await sendAt(entry(newYork, { contactId: bob.id }), new Date('2026-12-01T04:00:00.000Z')); // before New York's day began
+    await es().setAccountBackoff(newYork, at(HOUR, now), 'throttled');
+
+    const recorder = queryRecorder(ctx);
+    const snapshot = await createEngineStore(recorder.prisma).pacingSnapshot(
+      now,
+      [{ accountId: shanghai, timeZone: 'Asia/Shanghai' }, { accountId: newYork, timeZone: 'America/New_York' }, { accountId: quiet, timeZone: 'Asia/Shanghai' },
+        { accountId: unique('nobody'), timeZone: 'UTC' }, { accountId: shanghai, timeZone: 'Asia/Shanghai' }],
+      [{ contactId: amy.id, timeZone: 'Asia/Shanghai' }, { contactId: bob.id, timeZone: 'America/New_York' }, { contactId: cat.id, timeZone: 'Asia/Shanghai' }],
+    );
+    expect(recorder.queries).toHaveLength(1);
+    expect(snapshot.accounts.get(shanghai)).toEqual({ sentLastMinute: 1, sentLastHour: 1, sentToday: 2, lastSentAt: at(-10 * SECOND, now), backoffUntil: null });
+    expect(snapshot.accounts.get(newYork)).toEqual({ sentLastMinute: 0, sentLastHour: 0, sentToday: 1, lastSentAt: at(-2 * HOUR, now), backoffUntil: at(HOUR, now) });
+    expect(snapshot.accounts.get(quiet)).toEqual({ sentLastMinute: 0, sentLastHour: 0, sentToday: 0, lastSentAt: null, backoffUntil: null });
+    expect(snapshot.accounts.size).toBe(4); // the unknown account too (zeros), the repeated one once
+    expect(snapshot.contacts.get(amy.id)).toEqual({ proactiveToday: 2, proactiveThisMonth: 2 });
+    expect(snapshot.contacts.get(bob.id)).toEqual({ proactiveToday: 1, proactiveThisMonth: 2 });
+    expect(snapshot.contacts.get(cat.id)).toEqual({ proactiveToday: 0, proactiveThisMonth: 0 });
+    expect(await es().pacingSnapshot(now, [], [])).toEqual({ accounts: new Map(), contacts: new Map() });
   });
 
   it('account back-off: null until set, only ever extended, KOC_ACCOUNT_UNKNOWN for a missing account', async () => {
     const accountId = await account();
-    expect(await es().accountBackoffUntil(accountId)).toBeNull();
+    expect(await backoffUntil(accountId)).toBeNull();
     await es().setAccountBackoff(accountId, at(10 * MINUTE), 'throttled');
-    expect((await es().accountBackoffUntil(accountId))?.toISOString()).toBe(at(10 * MINUTE).toISOString());
+    expect((await backoffUntil(accountId))?.toISOString()).toBe(at(10 * MINUTE).toISOString());
     await es().setAccountBackoff(accountId, at(MINUTE), 'throttled again');
-    expect((await es().accountBackoffUntil(accountId))?.toISOString()).toBe(at(10 * MINUTE).toISOString());
+    expect((await backoffUntil(accountId))?.toISOString()).toBe(at(10 * MINUTE).toISOString());
     await es().setAccountBackoff(accountId, at(HOUR), 'risk_control');
     const row = await ctx.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
     expect(row.backoffUntil?.toISOString()).toBe(at(HOUR).toISOString());
     expect(row.backoffReason).toBe('risk_control');
-    expect(await es().accountBackoffUntil(unique('nobody'))).toBeNull();
+    expect(await backoffUntil(unique('nobody'))).toBeNull();
     expect((await rejection(es().setAccountBackoff(unique('nobody'), T0, 'x'))).code).toBe('KOC_ACCOUNT_UNKNOWN');
   });
 

@@ -1,30 +1,52 @@
 /**
- * The outbox (send ledger) as the engine's dispatcher uses it.
+ * The outbox (send ledger) as the engine's dispatcher uses it; settling decisions is in ./outboxSettle.ts.
  *
- * States: pending → sending → sent | failed | in_doubt | pending (retry); pending → pending (deferred) | skipped.
- * in_doubt (the channel threw mid-send, or the process died in `sending`) is shown to ops, never resent automatically.
+ * States: pending → sending → sent | failed | in_doubt | pending (retry, released); pending → pending (deferred) |
+ * skipped. in_doubt (the channel threw mid-send, or the process died in `sending`) is shown to ops, never resent
+ * automatically.
  *
  * The stale-dispatcher rule. A dispatcher decides on rows it read earlier; by the time its decision arrives another
  * dispatcher (or a crash recovery) may have moved the row on. So every transition is a conditional update that
  * names the state it expects, and a decision that finds the row elsewhere changes nothing:
- * - markSending (claim), deferred, skipped: only a `pending` row that is due at the decision's instant
- *   (due_at <= at). A dispatcher that read the row before another one deferred it (due_at moved past `at`) cannot
- *   claim, skip or re-defer it from its old reading.
- * - sent, failed, in_doubt, retry: only a `sending` row (the claim this dispatcher won). After markInterruptedInDoubt moved it
- *   to in_doubt, a late outcome is not applied: ops resolve in-doubt rows.
- * Every settle writes one outbox_events row in the same statement: the decision and reason when applied, or
+ * - claim, deferred, skipped: only a `pending` row that is due at the decision's instant (due_at <= at). A
+ *   dispatcher that read the row before another one deferred it (due_at moved past `at`) cannot claim, skip or
+ *   re-defer it from its old reading.
+ * - sent, failed, in_doubt, retry, released: only a `sending` row (the claim this dispatcher won). After
+ *   markInterruptedInDoubt moved it to in_doubt, a late outcome is not applied: ops resolve in-doubt rows.
+ * Every decision writes one outbox_events row in the same statement: the decision and reason when applied, or
  * decision `ignored` (reason = the decision that came too late, details = its reason and the state found) when not.
- * Limit: settle carries no claim token, so a row that went sending → (ops) → pending → sending again could take a
- * late outcome of the first claim; only an ops action can cause that sequence.
+ * Limit: a decision carries no claim token, so a row that went sending → (ops) → pending → sending again could take
+ * a late outcome of the first claim; only an ops action can cause that sequence.
+ *
+ * Batches: the dispatcher reads a batch with dueForDispatch, claims its sends with one claim, and settles them with
+ * one settleMany; markSending and settle are the one-row forms of the same statements.
  */
 import type { OutboundAction } from '../../domain/channel.ts';
-import type { NewOutboxEntry, OutboxDecision, OutboxRecord } from '../../engine/ports.ts';
+import type { DueOutboxEntry, NewOutboxEntry, OutboxDecision, OutboxRecord, OutboxStatus } from '../../engine/ports.ts';
 import { KocError } from '../../shared/errors.ts';
-import { Prisma } from '../generated/client.ts';
 import type { OutboxEntryModel } from '../generated/models.ts';
 import { accountUnknown, explainForeignKey, type EngineStoreContext } from './context.ts';
+import { settleManyPart } from './outboxSettle.ts';
 
-export function outboxPart({ prisma, logger, claimedBy }: EngineStoreContext) {
+export function outboxPart(context: EngineStoreContext) {
+  const { prisma, claimedBy } = context;
+  const settleMany = settleManyPart(context);
+
+  /**
+   * Claims the due pending entries among `ids` in one statement: → sending, attempts + 1, claimedAt, claimedBy.
+   * Returns the ids claimed; an id left out is no longer pending and due at `at` (another dispatcher has it).
+   */
+  async function claim(ids: bigint[], at: Date): Promise<bigint[]> {
+    if (ids.length === 0) return [];
+    const rows = await prisma.$queryRaw<{ id: bigint }[]>`
+      UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ${at}::timestamptz,
+                        claimed_by = ${claimedBy}::text, updated_at = ${at}::timestamptz
+       WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids.map(String))}::jsonb)::bigint))
+         AND status = 'pending' AND due_at <= ${at}::timestamptz
+      RETURNING id`;
+    return rows.map((row) => BigInt(row.id));
+  }
+
   return {
     /**
      * Inserts the entries in one INSERT … ON CONFLICT DO NOTHING and returns how many were new: an idempotency key
@@ -73,41 +95,36 @@ export function outboxPart({ prisma, logger, claimedBy }: EngineStoreContext) {
       return rows.map(toRecord);
     },
 
-    /** Claims a due pending entry: → sending, attempts + 1, claimedAt. False when it is no longer pending and due. */
-    async markSending(id: bigint, at: Date): Promise<boolean> {
-      const { count } = await prisma.outboxEntry.updateMany({
-        where: { id, status: 'pending', dueAt: { lte: at } },
-        data: { status: 'sending', attempts: { increment: 1 }, claimedAt: at, claimedBy, updatedAt: at },
-      });
-      return count === 1;
+    /**
+     * dueOutbox with each entry's contact joined in, one query for the batch: the dispatcher used to look each
+     * contact up on its own (getContact, with the tags and referrer it does not need). The batch is chosen before
+     * the join: joined first, every due entry would be joined before the sort kept `limit` of them (seen with 20,000
+     * entries due at one instant, a fan-out: 78 ms a batch on PGlite).
+     */
+    async dueForDispatch(now: Date, limit: number): Promise<DueOutboxEntry[]> {
+      const rows = await prisma.$queryRaw<DueRow[]>`
+        SELECT o.id, o.idempotency_key, o.account_id, o.run_id, o.step_index, o.flow_id, o.mode::text AS mode, o.proactive,
+               o.contact_id, o.room_id, o.payload, o.due_at, o.status::text AS status, o.attempts, o.deferred_reason,
+               c.id AS contact_found, c.name AS contact_name, c.alias AS contact_alias, c.opted_out_at AS contact_opted_out_at
+          FROM (SELECT * FROM outbox
+                 WHERE status = 'pending' AND due_at <= ${now}::timestamptz
+                 ORDER BY due_at, id
+                 LIMIT ${limit}::int) o
+          LEFT JOIN contacts c ON c.id = o.contact_id
+         ORDER BY o.due_at, o.id`;
+      return rows.map(toDueEntry);
     },
 
-    /** Applies a decision under the stale-dispatcher rule (file comment) and records it; one statement. */
-    async settle(id: bigint, outcome: OutboxDecision, at: Date): Promise<void> {
-      const { set, guard, reason, details } = transition(outcome, at);
-      const rows = await prisma.$queryRaw<{ decision: string; found: string }[]>`
-        WITH before AS (
-          SELECT id, status::text AS status FROM outbox WHERE id = ${id}::bigint
-        ), applied AS (
-          UPDATE outbox SET ${set}, updated_at = ${at}::timestamptz
-           WHERE id = ${id}::bigint AND ${guard}
-          RETURNING id
-        )
-        INSERT INTO outbox_events (outbox_id, at, decision, reason, details)
-        SELECT before.id, ${at}::timestamptz,
-               CASE WHEN EXISTS (SELECT 1 FROM applied) THEN ${outcome.decision}::text ELSE 'ignored' END,
-               CASE WHEN EXISTS (SELECT 1 FROM applied) THEN ${reason}::text ELSE ${outcome.decision}::text END,
-               CASE WHEN EXISTS (SELECT 1 FROM applied) THEN ${details}::jsonb
-                    ELSE jsonb_build_object('reason', ${reason}::text, 'until', ${untilOf(outcome)}::text, 'status', before.status) END
-          FROM before
-        RETURNING decision, (SELECT status FROM before) AS found`;
-      const [event] = rows;
-      if (!event) {
-        throw new KocError('KOC_OUTBOX_UNKNOWN', `outbox entry ${id} is not in the store`, { details: { outboxId: String(id) } });
-      }
-      if (event.decision === 'ignored') {
-        logger.warn({ outboxId: String(id), decision: outcome.decision, status: event.found }, 'stale outbox decision ignored: the entry had moved on');
-      }
+    claim,
+
+    async markSending(id: bigint, at: Date): Promise<boolean> {
+      return (await claim([id], at)).length === 1;
+    },
+
+    settleMany,
+
+    settle(id: bigint, outcome: OutboxDecision, at: Date): Promise<void> {
+      return settleMany([{ id, outcome }], at);
     },
 
     /** Every `sending` entry → in_doubt, each with an event (reason "interrupted"). Run at start, before dispatching. */
@@ -120,53 +137,6 @@ export function outboxPart({ prisma, logger, claimedBy }: EngineStoreContext) {
         SELECT id, ${at}::timestamptz, 'in_doubt', 'interrupted' FROM moved`;
     },
   };
-}
-
-interface Transition {
-  set: Prisma.Sql;
-  guard: Prisma.Sql;
-  reason: string | null;
-  /** The applied event's details, as JSON text (or null). */
-  details: string | null;
-}
-
-const FROM_SENDING = Prisma.sql`status = 'sending'`;
-
-function transition(outcome: OutboxDecision, at: Date): Transition {
-  const fromDuePending = Prisma.sql`status = 'pending' AND due_at <= ${at}::timestamptz`;
-  switch (outcome.decision) {
-    case 'sent':
-      return {
-        set: Prisma.sql`status = 'sent', sent_at = ${at}::timestamptz, external_message_id = ${outcome.externalMessageId ?? null}::text`,
-        guard: FROM_SENDING,
-        reason: null,
-        details: outcome.externalMessageId === undefined ? null : JSON.stringify({ externalMessageId: outcome.externalMessageId }),
-      };
-    case 'failed':
-      return { set: Prisma.sql`status = 'failed', last_error = ${outcome.reason}::text`, guard: FROM_SENDING, reason: outcome.reason, details: null };
-    case 'in_doubt':
-      return { set: Prisma.sql`status = 'in_doubt', last_error = ${outcome.reason}::text`, guard: FROM_SENDING, reason: outcome.reason, details: null };
-    case 'retry':
-      return {
-        set: Prisma.sql`status = 'pending', due_at = ${outcome.until}::timestamptz, last_error = ${outcome.reason}::text`,
-        guard: FROM_SENDING,
-        reason: outcome.reason,
-        details: JSON.stringify({ until: outcome.until.toISOString() }),
-      };
-    case 'deferred':
-      return {
-        set: Prisma.sql`due_at = ${outcome.until}::timestamptz, deferred_reason = ${outcome.reason}::text`,
-        guard: fromDuePending,
-        reason: outcome.reason,
-        details: JSON.stringify({ until: outcome.until.toISOString() }),
-      };
-    case 'skipped':
-      return { set: Prisma.sql`status = 'skipped', skip_reason = ${outcome.reason}::text`, guard: fromDuePending, reason: outcome.reason, details: null };
-  }
-}
-
-function untilOf(outcome: OutboxDecision): string | null {
-  return outcome.decision === 'deferred' || outcome.decision === 'retry' ? outcome.until.toISOString() : null;
 }
 
 function recipientOf(action: OutboundAction): string | null {
@@ -221,5 +191,53 @@ function toRecord(row: OutboxEntryModel): OutboxRecord {
     status: row.status,
     attempts: row.attempts,
     deferredReason: row.deferredReason,
+  };
+}
+
+/** A row of dueForDispatch as the driver returns it (snake_case; the enums as text). */
+interface DueRow {
+  id: bigint;
+  idempotency_key: string;
+  account_id: string;
+  run_id: string | null;
+  step_index: number | null;
+  flow_id: string | null;
+  mode: 'auto' | 'assist';
+  proactive: boolean;
+  contact_id: string | null;
+  room_id: string | null;
+  payload: unknown;
+  due_at: Date;
+  status: OutboxStatus;
+  attempts: number;
+  deferred_reason: string | null;
+  contact_found: string | null;
+  contact_name: string | null;
+  contact_alias: string | null;
+  contact_opted_out_at: Date | null;
+}
+
+function toDueEntry(row: DueRow): DueOutboxEntry {
+  const payload = typeof row.payload === 'string' ? (JSON.parse(row.payload) as unknown) : row.payload;
+  return {
+    id: BigInt(row.id),
+    idempotencyKey: row.idempotency_key,
+    accountId: row.account_id,
+    runId: row.run_id,
+    stepIndex: row.step_index,
+    flowId: row.flow_id,
+    mode: row.mode,
+    proactive: row.proactive,
+    contactId: row.contact_id,
+    roomId: row.room_id,
+    action: payload as OutboundAction,
+    dueAt: new Date(row.due_at),
+    status: row.status,
+    attempts: row.attempts,
+    deferredReason: row.deferred_reason,
+    contact:
+      row.contact_found === null
+        ? null
+        : { name: row.contact_name, alias: row.contact_alias, optedOutAt: row.contact_opted_out_at === null ? null : new Date(row.contact_opted_out_at) },
   };
 }
