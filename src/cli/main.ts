@@ -6,6 +6,7 @@ import { EXIT, processIo, type CliIo } from './io.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerStart } from './commands/start.ts';
+import { registerSimulate } from './commands/simulate.ts';
 
 /** Errors in what the user typed or pointed at exit 2; everything else that fails exits 1. */
 const USAGE_ERRORS = new Set(['KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND']);
@@ -34,6 +35,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   registerLint(program, io, done);
   registerMigrate(program, io, done);
   registerStart(program, io, done);
+  registerSimulate(program, io, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   try {

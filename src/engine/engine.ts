@@ -68,6 +68,10 @@ export class Engine {
       contactId: contact?.id ?? null, roomId: room?.id ?? null, body: inboundBody(event),
     });
 
+    if ((event.kind === 'tag.added' || event.kind === 'tag.removed') && contact) {
+      // A tag set in WeCom by a person: the store mirrors it so conditions and audiences see it.
+      await store.setTags(contact.id, event.kind === 'tag.added' ? [event.tag] : [], event.kind === 'tag.removed' ? [event.tag] : [], 'wecom', now);
+    }
     if (event.kind === 'message' && !event.room && contact && this.#isOptOut(event.text)) {
       if (await store.setOptedOut(contact.id, now)) {
         await store.enqueue([{

@@ -4,13 +4,20 @@ import { CronExpressionParser } from 'cron-parser';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
+const zoneValidity = new Map<string, boolean>();
+
 export function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
-  } catch {
-    return false;
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      valid = zone.includes('/') || zone === 'UTC';
+    } catch {
+      valid = false;
+    }
+    if (zoneValidity.size < 1_000) zoneValidity.set(zone, valid); // bounded: zones come from config and playbooks
   }
+  return valid;
 }
 
 let zoneNames: string[] | undefined;

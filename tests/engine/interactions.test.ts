@@ -28,3 +28,16 @@ describeEachStore('the interaction log', (ctx) => {
     expect(new Set(rows.map((r) => r.contactId)).size).toBe(1);
   });
 });
+
+describeEachStore('tags set in WeCom', (ctx) => {
+  it('are mirrored in the store, so conditions see them', async () => {
+    const flow = 'id: vip\ntrigger: { on: tag.added, tag: VIP }\nsteps:\n  - when: { tagged: [VIP] }\n    say: "恭喜成为 VIP"\n';
+    const world = await engineWorld(await ctx.freshStore(), { files: { 'v.yaml': flow }, start: new Date('2026-12-01T04:00:00Z') });
+    await world.event({ kind: 'tag.added', accountId: 'sh-guide-1', eventId: 't1', contact: { externalId: 'wx-lee' }, tag: 'VIP' });
+    await world.runUntil(new Date('2026-12-01T05:00:00Z'));
+    expect(world.texts().map((t) => t.text)).toEqual(['恭喜成为 VIP']);
+    await world.event({ kind: 'tag.removed', accountId: 'sh-guide-1', eventId: 't2', contact: { externalId: 'wx-lee' }, tag: 'VIP' });
+    const contact = await world.deps.store.ensureContact('sh-guide-1', { externalId: 'wx-lee' }, world.clock.now());
+    expect(contact.tags).toEqual([]);
+  });
+});
