@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/shared/random.ts';
 import type { PacingCounts } from '../../src/engine/ports.ts';
 import {
   decidePacing,
@@ -361,17 +362,7 @@ describe('nextThrottleBackoff and retryDelayMs', () => {
 
 // ─────────────────────────────────────────────────────────────────────────────────────────── simulation
 
-/** mulberry32: a small seeded PRNG, so a simulation is reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const seeded = seededRandom;
 
 interface Item {
   id: number;
