@@ -46,8 +46,11 @@ export async function advanceRun(input: RunRecord, ctx: AdvanceContext): Promise
   const steps = ctx.flow.document.steps.map((raw) => ({ ...raw, kind: stepKinds.find((k) => k in raw)! }) as Step);
   const { store } = ctx.deps;
 
+  // The subject is read once per advance and again only after a step changed its tags: nothing else can change it
+  // between two steps of one advance, and this read is the engine's most frequent query.
+  let loaded = await loadSubject(run, ctx);
   while (run.stepIndex < steps.length) {
-    const subject = await loadSubject(run, ctx);
+    const subject = loaded;
     if (!subject) return finish(run, outbox, 'stopped', 'the subject no longer exists (forgotten or removed)');
     const facts = factsOf(subject, run);
     if (ctx.flow.document.stopWhen && conditionHolds(ctx.flow.document.stopWhen, facts)) {
@@ -118,6 +121,7 @@ export async function advanceRun(input: RunRecord, ctx: AdvanceContext): Promise
         const tags = step.kind === 'tag' ? step.tag : step.untag;
         await store.setTags(subject.contact.id, step.kind === 'tag' ? tags : [], step.kind === 'untag' ? tags : [], `flow:${run.flowId}`, ctx.now);
         outbox.push(entry({ kind: step.kind, accountId: run.accountId, contactExternalId: subject.contact.externalId, tags }, 'auto', false));
+        loaded = await loadSubject(run, ctx);
         break;
       }
       case 'inviteToRoom':
