@@ -99,16 +99,9 @@ export interface RunState {
   reply: boolean;
 }
 
-export interface NewRun {
-  flowId: string;
-  versionHash: string;
-  accountId: string;
-  subjectKind: SubjectKind;
-  subjectId: string;
-  occurrenceKey: string;
-  state: RunState;
+export type NewRun = Pick<RunRecord, 'flowId' | 'versionHash' | 'accountId' | 'subjectKind' | 'subjectId' | 'occurrenceKey' | 'state'> & {
   startedAt: Instant;
-}
+};
 
 // ─────────────────────────────────────────────────────────────────────────────────────────── outbox
 
