@@ -1,5 +1,5 @@
 import type { FlowDocument } from '../playbook/schema/documents.ts';
-import { globToRegExp } from '../playbook/cronOverlap.ts';
+import { globToRegExp } from '../playbook/glob.ts';
 import type { AccountProfile } from './ports.ts';
 
 /** Whether a flow's `accounts:` selector takes this account; every listed filter must hold. */

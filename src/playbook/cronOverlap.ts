@@ -2,6 +2,7 @@ import { cronOccurrences, DEFAULT_TIME_ZONE } from './calendar.ts';
 import type { LoadedFlow } from './model.ts';
 import type { CronTrigger } from './schema/triggers.ts';
 import { formatLocal } from './templates/helpers.ts';
+import { globToRegExp } from './glob.ts';
 
 /**
  * Finds pairs of scheduled flows that can message the same people within an hour of each other. It is a
@@ -104,9 +105,4 @@ export function globsMayIntersect(p: string, q: string): boolean {
   const prefix = (s: string) => s.slice(0, s.search(/[*?]/));
   const [pp, qp] = [prefix(p), prefix(q)];
   return pp.startsWith(qp) || qp.startsWith(pp);
-}
-
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'u');
 }

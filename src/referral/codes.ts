@@ -14,10 +14,13 @@ function checkChar(body: string): string {
   return CODE_ALPHABET[sum % N]!;
 }
 
-/** A new random code: `length` random characters plus one check character, optionally after a prefix. */
-export function generateCode(length = 8, prefix = ''): string {
+/**
+ * A new code: `length` random characters plus one check character, optionally after a prefix. `pick` draws an index
+ * below n: node:crypto by default; `simulate` passes a seeded one so its codes reproduce.
+ */
+export function generateCode(length = 8, prefix = '', pick: (n: number) => number = randomInt): string {
   let body = '';
-  for (let i = 0; i < length; i++) body += CODE_ALPHABET[randomInt(N)];
+  for (let i = 0; i < length; i++) body += CODE_ALPHABET[pick(N)];
   return prefix + body + checkChar(body);
 }
 

@@ -23,6 +23,7 @@ import { FakeChannel, FakeClock, type DeliveredAction } from './fakeChannel.ts';
 import { playbookFacts, type PlaybookFacts } from './playbookFacts.ts';
 import { buildPopulation, type Population } from './population.ts';
 import { rngStream } from './rng.ts';
+import { seededCode } from './seededCode.ts';
 
 /**
  * One simulation: the real engine (the playbooks as loaded, pacing, outbox, runs) on a throwaway embedded store,
@@ -96,7 +97,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const { store, dispose } = await openSimulationStore(options.store ?? 'memory', logger);
   const opened = performance.now();
   try {
-    const prisma = withSeededIds(store.prisma, { now: () => clock.now(), random: rngStream(options.seed, 'codes').next });
+    const prisma = withSeededIds(store.prisma, { now: () => clock.now() });
+    const codeRandom = rngStream(options.seed, 'codes').next;
     await seedSimulation(prisma, {
       stores: population.stores,
       accounts: population.accounts.map((a) => ({ id: a.id, displayName: a.name, role: a.role, storeId: a.storeId, timeZone: a.timeZone })),
@@ -110,7 +112,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       clock,
       channel,
       store: createEngineStore(prisma, { logger }),
-      rewards: createRewards(prisma, () => options.playbooks),
+      rewards: createRewards(prisma, () => options.playbooks, { newCouponCode: () => seededCode(codeRandom, 8, 'Q') }),
       accounts: { list: () => population.accounts, get: (id) => byId.get(id) },
       random: seededRandom(options.seed),
       logger,

@@ -10,7 +10,13 @@ import { isUniqueViolation } from './prismaErrors.ts';
  * is idempotent on it (a unique column), so a step re-run after a crash issues no second coupon and pays no second
  * time. Campaign budgets are enforced with one conditional UPDATE, safe under concurrency on both stores.
  */
-export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet): RewardsPort {
+export interface RewardsOptions {
+  /** Makes a coupon code. @default a random 8-character code with a check character, prefixed Q (node:crypto) */
+  newCouponCode?: () => string;
+}
+
+export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet, options: RewardsOptions = {}): RewardsPort {
+  const newCouponCode = options.newCouponCode ?? (() => generateCode(8, 'Q'));
   return {
     async issueCoupon({ campaignId, contactId, key, at, timeZone }) {
       const existing = await prisma.coupon.findUnique({ where: { issueKey: key } });
@@ -32,7 +38,7 @@ export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet
         : new Date(at.getTime() + (campaign.coupon.validDays ?? 14) * 86_400_000);
       try {
         const coupon = await prisma.coupon.create({
-          data: { code: generateCode(8, 'Q'), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [] },
+          data: { code: newCouponCode(), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [] },
         });
         return { ok: true, coupon: view(coupon, campaignId, playbooks()) };
       } catch (error) {

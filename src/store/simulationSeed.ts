@@ -2,13 +2,11 @@
  * The store side of `kocflow simulate` (src/simulate/): everything the simulation needs from Prisma beyond the
  * engine's own store port, kept here because only src/store/ imports the generated client.
  *
- * - `withSeededIds`: the two sources of randomness the store has are uuid v7 ids (Prisma fills `@default(uuid(7))`
- *   from the wall clock and crypto) and coupon codes (node:crypto). Both reach what the simulation prints: a
- *   wording is picked by hashing the contact and run ids (engine/render.ts `pickVariant`), idempotency keys name
- *   the run, coupon codes are rendered into messages. For a timeline that is byte-identical for the same seed, a
- *   Prisma query extension supplies them instead: ids in uuid v7 shape from the *simulated* clock and a counter
- *   (so they still sort in creation order, as real v7 ids do), coupon codes from a seeded generator in the same
- *   alphabet and with a valid check character. Nothing else about the queries changes.
+ * - `withSeededIds`: Prisma fills `@default(uuid(7))` ids from the wall clock and crypto, and ids reach what the
+ *   simulation prints (a wording is picked by hashing the contact and run ids, engine/render.ts `pickVariant`;
+ *   idempotency keys name the run). For a timeline that is byte-identical for the same seed, a Prisma query extension
+ *   supplies ids in uuid v7 shape from the *simulated* clock and a counter (so they still sort in creation order, as
+ *   real v7 ids do). Coupon codes, the other random input, come seeded through createRewards' `newCouponCode`.
  * - `seedSimulation`: stores, accounts, staff with KOC profiles (tier, points) and referral codes, campaigns.
  * - `attributeReferral`, `redeemCoupon`: the referral module's part of "a customer sends a code" and "a coupon is
  *   redeemed at the till", which the synthetic customers do; first touch wins, a coupon is redeemed once.
@@ -19,8 +17,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { seededCode } from '../simulate/seededCode.ts';
 import type { Logger } from '../shared/logger.ts';
+import { globToRegExp } from '../playbook/glob.ts';
 import { openStore, openStoreOnPGlite, type EmbeddedStore } from './openStore.ts';
 import type { PrismaClient } from './generated/client.ts';
 import type { AccountRole, StaffRole } from './generated/enums.ts';
@@ -36,8 +34,6 @@ const UUID_MODELS = new Set([
 export interface SeededIdSource {
   /** The simulated clock: ids carry its milliseconds, like a v7 uuid carries the wall clock's. */
   now(): Date;
-  /** [0, 1), seeded: coupon code characters. */
-  random(): number;
 }
 
 /**
@@ -52,7 +48,7 @@ export function seededUuid(ms: number, counter: number): string {
 
 type Data = Record<string, unknown>;
 
-/** The same client, with ids and coupon codes from `source` (see the file comment). */
+/** The same client, with ids from `source` (see the file comment). */
 export function withSeededIds(prisma: PrismaClient, source: SeededIdSource): PrismaClient {
   let counter = 0;
   const withId = (model: string, data: unknown): unknown => {
@@ -60,7 +56,6 @@ export function withSeededIds(prisma: PrismaClient, source: SeededIdSource): Pri
     if (!data || typeof data !== 'object') return data;
     const row = { ...(data as Data) };
     if (UUID_MODELS.has(model) && row.id === undefined) row.id = seededUuid(source.now().getTime(), ++counter);
-    if (model === 'Coupon' && typeof row.code === 'string') row.code = seededCode(source.random, 8, 'Q');
     return row;
   };
   // The args are rewritten in place: they are the caller's object for this one query, and a new object would have
@@ -203,18 +198,13 @@ export async function redeemCoupon(
     where: { contactId: contact.id, status: 'issued', expiresAt: { gt: input.at }, issuedAt: { lte: input.at } },
     orderBy: [{ issuedAt: 'asc' }, { id: 'asc' }],
   });
-  const coupon = coupons.find((c) => c.allowedStores.length === 0 || c.allowedStores.some((glob) => globMatches(glob, input.storeId)));
+  const coupon = coupons.find((c) => c.allowedStores.length === 0 || c.allowedStores.some((glob) => globToRegExp(glob).test(input.storeId)));
   if (!coupon) return undefined;
   const [taken] = await prisma.$transaction([
     prisma.coupon.updateMany({ where: { id: coupon.id, status: 'issued' }, data: { status: 'redeemed', updatedAt: input.at } }),
     prisma.redemption.create({ data: { couponId: coupon.id, storeId: input.storeId, staffId: input.staffId, channel: 'api', at: input.at } }),
   ]);
   return taken.count === 1 ? { couponCode: coupon.code, campaignId: coupon.campaignId } : undefined;
-}
-
-function globMatches(glob: string, value: string): boolean {
-  const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${pattern}$`).test(value);
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────── ledger
