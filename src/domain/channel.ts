@@ -24,7 +24,16 @@ interface EventBase {
 
 export type ChannelEvent =
   | (EventBase & { kind: 'friend.added'; contact: ContactRef; hello?: string })
-  | (EventBase & { kind: 'message'; contact: ContactRef; room?: RoomRef; text: string })
+  | (EventBase & {
+      kind: 'message';
+      contact: ContactRef;
+      room?: RoomRef;
+      /** The text; for a link card its title, for an image or other media the empty string. */
+      text: string;
+      /** Absent for plain text. Keyword triggers look at `text` only. */
+      media?: 'link' | 'image' | 'other';
+      link?: { url: string; title: string };
+    })
   | (EventBase & { kind: 'room.joined'; room: RoomRef; member: ContactRef; inviter?: ContactRef })
   | (EventBase & { kind: 'room.left'; room: RoomRef; member: ContactRef })
   | (EventBase & { kind: 'tag.added' | 'tag.removed'; contact: ContactRef; tag: string })
@@ -77,4 +86,6 @@ export interface Channel {
   perform(action: OutboundAction, meta: ActionMeta): Promise<ActionResult>;
   /** Whether this account's puppet can do this kind of action at all; when not, the engine falls back to assist. */
   supports(accountId: string, kind: OutboundKind): boolean;
+  /** Whether the account can act now (its bot is logged in); when not, its sends are deferred as account_offline. */
+  available(accountId: string): boolean;
 }

@@ -2,6 +2,7 @@ import type { ActionResult, OutboundAction } from '../domain/channel.ts';
 import type { PlaybookSet } from '../playbook/model.ts';
 import { PacingLedger } from './pacing/ledger.ts';
 import { decidePacing, mergePacing, nextThrottleBackoff, retryDelayMs, type PacingVerdict } from './pacing/policy.ts';
+import { observe } from './observer.ts';
 import type { AccountProfile, ContactRecord, DueOutboxEntry, EngineDeps, OutboxDecision, OutboxRecord, OutboxSettlement } from './ports.ts';
 
 /**
@@ -46,6 +47,9 @@ export interface DispatchStats {
 const BATCH = 200;
 /** At most this many sends are claimed together (see above): one statement for a whole batch's sends. */
 const CLAIM_WAVE = 200;
+/** How soon a send held because its bot is offline, or its account paused, is looked at again. */
+const OFFLINE_RECHECK_MS = 60_000;
+const PAUSED_RECHECK_MS = 15 * 60_000;
 /** Deferral reasons that hold for every send of the account, not just this recipient. */
 const ACCOUNT_WIDE = new Set(['quiet_hours', 'account_backoff', 'rate_minute', 'rate_hour', 'rate_day', 'spacing']);
 
@@ -129,6 +133,8 @@ class DispatchBatch {
   readonly #accountHeld = new Map<string, { until: Date; reason: string }>();
   /** Decided in this round, written by `write`. */
   #settlements: OutboxSettlement[] = [];
+  /** The entries of #settlements, in the same order (for the observer). */
+  #settledEntries: DueOutboxEntry[] = [];
 
   constructor(deps: EngineDeps, set: PlaybookSet, now: Date, ledger: PacingLedger) {
     this.#deps = deps;
@@ -194,8 +200,14 @@ class DispatchBatch {
   /** Writes what was decided since the last write, in one statement. */
   async write(): Promise<void> {
     const settlements = this.#settlements;
+    const settled = this.#settledEntries;
     this.#settlements = [];
+    this.#settledEntries = [];
     if (settlements.length > 0) await this.#deps.store.settleMany(settlements, this.#now);
+    const observer = this.#deps.observer;
+    if (observer?.outboxSettled) {
+      settled.forEach((entry, i) => observe(this.#deps, () => observer.outboxSettled!({ entry, outcome: settlements[i]!.outcome })));
+    }
   }
 
   #decide(work: Work): Decision {
@@ -205,6 +217,16 @@ class DispatchBatch {
     const silent = entry.action.kind === 'tag' || entry.action.kind === 'untag';
     const wholeAccount = silent ? undefined : this.#accountHeld.get(account.id);
     if (wholeAccount) return { kind: 'final', outcome: { decision: 'deferred', ...wholeAccount } };
+    if (!this.#deps.channel.available(account.id)) {
+      // The bot is not logged in (starting, waiting for a scan, reconnecting): nothing can go, not even a tag.
+      const hold = { until: new Date(this.#now.getTime() + OFFLINE_RECHECK_MS), reason: 'account_offline' };
+      this.#accountHeld.set(account.id, hold);
+      return { kind: 'final', outcome: { decision: 'deferred', ...hold } };
+    }
+    if (account.pausedAt && entry.proactive) {
+      // `/pause`: proactive SOPs wait (replies still go); `/resume` makes them due again.
+      return { kind: 'final', outcome: { decision: 'deferred', until: new Date(this.#now.getTime() + PAUSED_RECHECK_MS), reason: 'account_paused' } };
+    }
     const recipient = entry.contactId ?? entry.roomId;
     const held = recipient ? this.#heldBack.get(recipient) : undefined;
     if (held) return { kind: 'final', outcome: { decision: 'deferred', until: held, reason: 'ordering' } };
@@ -275,6 +297,7 @@ class DispatchBatch {
     if (result.ok) {
       this.#settle(entry, {
         decision: 'sent', ...(result.externalMessageId ? { externalMessageId: result.externalMessageId } : {}),
+        ...(mode === 'assist' ? { mode: 'assist' as const } : {}),
         log: { kind: mode === 'assist' ? 'task_card' : entry.action.kind, body: { mode } },
       });
       this.stats.sent++;
@@ -305,6 +328,7 @@ class DispatchBatch {
 
   #settle(entry: DueOutboxEntry, outcome: OutboxDecision): void {
     this.#settlements.push({ id: entry.id, outcome });
+    this.#settledEntries.push(entry);
   }
 }
 

@@ -2,7 +2,9 @@ import type { ChannelEvent } from '../domain/channel.ts';
 import type { PlaybookSet } from '../playbook/model.ts';
 import type { FlowDocument } from '../playbook/schema/documents.ts';
 import { dispatchDue, type DispatchStats } from './dispatcher.ts';
-import type { AccountProfile, EngineDeps, RunRecord, RunState } from './ports.ts';
+import { accountMatches } from './accountMatch.ts';
+import { observe } from './observer.ts';
+import type { AccountProfile, EngineDeps, NewOutboxEntry, RunRecord, RunState } from './ports.ts';
 import { advanceRun, type FlowDefinition } from './runExecutor.ts';
 import { syncSchedules, takeDueOccurrences, type DueOccurrence } from './scheduler.ts';
 import { matchEvent } from './triggers.ts';
@@ -20,6 +22,7 @@ export interface TickStats extends DispatchStats {
 }
 
 const DEFAULT_OPT_OUT_WORDS = ['退订', 'TD'];
+const DEFAULT_ASSIST_REMIND_AFTER_MS = 4 * 60 * 60_000;
 const RUN_BATCH = 500;
 
 export class Engine {
@@ -102,6 +105,22 @@ export class Engine {
     return (await this.#startRun(flowId, flow.hash, account, subject.kind, subject.id, `manual:${occurrenceKey}`, { vars: {}, reply: false }, this.#deps.clock.now())) !== undefined;
   }
 
+  /** Whether friend requests to this account are accepted: some enabled friend.added flow for it says so. */
+  acceptsFriendRequests(accountId: string): boolean {
+    const account = this.#deps.accounts.get(accountId);
+    if (!account) return false;
+    for (const flow of this.#set.flows.values()) {
+      const { document: doc } = flow;
+      if (doc.enabled && 'on' in doc.trigger && doc.trigger.on === 'friend.added' && doc.trigger.accept && accountMatches(doc.accounts, account)) return true;
+    }
+    return false;
+  }
+
+  /** `/resume`: the account's sends held while it was paused become due now. Returns how many. */
+  async releasePaused(accountId: string): Promise<number> {
+    return this.#deps.store.releaseDeferred(accountId, 'account_paused', this.#deps.clock.now());
+  }
+
   /** Everything due now: scheduled occurrences, waiting runs, outbox sends. */
   async tick(): Promise<TickStats> {
     const now = this.#deps.clock.now();
@@ -117,6 +136,7 @@ export class Engine {
       }
       if (due.length < RUN_BATCH) break;
     }
+    await this.#remindAssistCards(now);
     const dispatch = await dispatchDue(this.#deps, this.#set, now);
     return { ...dispatch, runsAdvanced, runsStarted };
   }
@@ -133,6 +153,27 @@ export class Engine {
     return candidates.length === 0 ? null : new Date(Math.min(...candidates.map((d) => d.getTime())));
   }
 
+  /** Task cards nobody confirmed with /done within the reminder delay: their staff member is reminded, once. */
+  async #remindAssistCards(now: Date): Promise<void> {
+    const { store, logger } = this.#deps;
+    const before = new Date(now.getTime() - (this.#deps.assistRemindAfterMs ?? DEFAULT_ASSIST_REMIND_AFTER_MS));
+    const due = await store.assistRemindersDue(before, RUN_BATCH);
+    if (due.length === 0) return;
+    const entries: NewOutboxEntry[] = [];
+    for (const card of due) {
+      const owner = this.#deps.accounts.get(card.accountId)?.ownerStaffExternalId;
+      if (!owner) continue; // nobody to remind: the card stays open and reports count it
+      entries.push({
+        idempotencyKey: `assist-remind:${card.id}`, accountId: card.accountId, runId: null, stepIndex: null, flowId: null, mode: 'auto',
+        proactive: false, contactId: null, roomId: null, dueAt: now,
+        action: { kind: 'staffNote', accountId: card.accountId, staffExternalId: owner, text: `提醒：任务 #${card.id} 还没有确认完成。做完后回复 /done ${card.id}` },
+      });
+    }
+    await store.enqueue(entries, now);
+    await store.markAssistReminded(due.map((card) => card.id), now);
+    logger.info({ cards: due.length }, 'unconfirmed assist task cards reminded');
+  }
+
   #isOptOut(text: string): boolean {
     const words = this.#deps.optOutWords ?? DEFAULT_OPT_OUT_WORDS;
     const t = text.trim().toUpperCase();
@@ -146,6 +187,8 @@ export class Engine {
       return undefined;
     }
     this.#deps.logger.info({ flow: flowId, account: account.id, run: run.id, subject: subjectKind }, 'run started');
+    const observer = this.#deps.observer;
+    if (observer?.runStarted) observe(this.#deps, () => observer.runStarted!({ flowId, accountId: account.id, runId: run.id, subjectKind, subjectId, occurrenceKey }));
     await this.#advance(run, now);
     return run;
   }
@@ -206,10 +249,19 @@ export class Engine {
       const result = await advanceRun(target, { deps: this.#deps, account, flow: definition, assets: this.#set.assets, now });
       if (result.outbox.length > 0) await store.enqueue(result.outbox, now);
       await store.saveRun(result.run, now);
+      this.#observeEnd(result.run);
     } catch (error) {
       logger.error({ flow: run.flowId, run: run.id, err: error }, 'run step failed');
-      await store.saveRun({ ...target, status: 'failed', wakeAt: null, stopReason: `step ${target.stepIndex + 1} failed: ${(error as Error).message}` }, now);
+      const failed: RunRecord = { ...target, status: 'failed', wakeAt: null, stopReason: `step ${target.stepIndex + 1} failed: ${(error as Error).message}` };
+      await store.saveRun(failed, now);
+      this.#observeEnd(failed);
     }
+  }
+
+  #observeEnd(run: RunRecord): void {
+    const observer = this.#deps.observer;
+    if (!observer?.runEnded || run.status === 'running' || run.status === 'waiting') return;
+    observe(this.#deps, () => observer.runEnded!({ flowId: run.flowId, accountId: run.accountId, runId: run.id, status: run.status, stopReason: run.stopReason }));
   }
 
   async #adoptPlaybooks(set: PlaybookSet, now: Date): Promise<void> {

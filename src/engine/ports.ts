@@ -23,6 +23,8 @@ export interface AccountProfile {
   ownerStaffExternalId: string | null;
   /** When the account started sending through kocflow: new accounts ramp up. */
   activeSince: Instant;
+  /** Set while staff paused the account's proactive SOPs (`/pause`): proactive sends wait, replies still go. */
+  pausedAt?: Instant | null;
 }
 
 export interface AccountDirectory {
@@ -138,7 +140,13 @@ export type OutboxDecision =
   | { decision: 'deferred'; until: Instant; reason: string }
   | { decision: 'skipped'; reason: string }
   /** `log`: the interaction row to append in the same statement (account, contact, room, flow, run from the entry). */
-  | { decision: 'sent'; externalMessageId?: string; log?: { kind: string; body: Record<string, unknown> } }
+  | {
+      decision: 'sent';
+      externalMessageId?: string;
+      /** 'assist' when a task card went instead of the action (the puppet cannot do it): the row records it. */
+      mode?: 'assist';
+      log?: { kind: string; body: Record<string, unknown> };
+    }
   | { decision: 'failed'; reason: string }
   /** The channel threw: whether it was delivered is unknown, so it is never resent blindly (ops resolve it). */
   | { decision: 'in_doubt'; reason: string }
@@ -252,6 +260,29 @@ export interface EngineStore {
 
   // interaction log
   logInteraction(row: InteractionRow): Promise<void>;
+
+  // staff actions from chat, assist cards
+  /** `/done N`: marks task card N (an outbox id) of one of `accountIds` done. */
+  confirmAssist(outboxId: bigint, accountIds: string[], staffExternalId: string, at: Instant): Promise<AssistConfirmation>;
+  assistRemindersDue(sentBefore: Instant, limit: number): Promise<AssistReminder[]>;
+  markAssistReminded(ids: bigint[], at: Instant): Promise<void>;
+  /** Pending entries of the account deferred for `reason` become due at `at` (`/resume`). Returns how many. */
+  releaseDeferred(accountId: string, reason: string, at: Instant): Promise<number>;
+}
+
+export type AssistConfirmation =
+  | { result: 'confirmed'; accountId: string }
+  | { result: 'already_done'; doneAt: Instant; doneBy: string | null }
+  | { result: 'not_sent_yet'; status: string }
+  | { result: 'not_a_card' }
+  | { result: 'not_found' };
+
+/** A task card nobody confirmed yet. */
+export interface AssistReminder {
+  id: bigint;
+  accountId: string;
+  kind: string;
+  sentAt: Instant;
 }
 
 export interface ScheduleRecord {
@@ -289,6 +320,17 @@ export interface EngineDeps {
   logger: Logger;
   /** Words that opt a customer out of proactive messages. @default 退订, TD */
   optOutWords?: string[];
+  /** Told what the engine did, for the live log of `kocflow start`; never changes what it does. */
+  observer?: EngineObserver;
+  /** An assist task card not confirmed with /done this long after it went out is reminded once. @default 4 h */
+  assistRemindAfterMs?: number;
+}
+
+/** What the engine did, as it happens. Calls are synchronous and their errors are logged, never thrown. */
+export interface EngineObserver {
+  runStarted?(event: { flowId: string; accountId: string; runId: string; subjectKind: SubjectKind; subjectId: string; occurrenceKey: string }): void;
+  runEnded?(event: { flowId: string; accountId: string; runId: string; status: RunStatus; stopReason: string | null }): void;
+  outboxSettled?(event: { entry: OutboxRecord; outcome: OutboxDecision }): void;
 }
 
 export type { MessageContent };

@@ -35,6 +35,13 @@ export class FakeChannel implements Channel {
     return !this.#unsupported.has(kind);
   }
 
+  /** Accounts whose bot is down: their sends are deferred as account_offline. */
+  readonly offline = new Set<string>();
+
+  available(accountId: string): boolean {
+    return !this.offline.has(accountId);
+  }
+
   async perform(action: OutboundAction, meta: ActionMeta): Promise<ActionResult> {
     this.#attempts++;
     const failure = this.#failures?.(action, this.#attempts);

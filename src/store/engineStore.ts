@@ -9,6 +9,7 @@
  *   pacing        pacingSnapshot (counts and back-off for a dispatch batch), setAccountBackoff
  *   schedules     cron schedules
  *   interactions  logInteraction
+ *   staffActions  confirmAssist, assist reminders, releaseDeferred (what staff do from chat)
  *
  * Time: every instant the engine passes is stored as given (createdAt/updatedAt/startedAt/claimedAt/sentAt…);
  * nothing the engine controls comes from the database's now(). Rows the engine gives no instant for (playbook
@@ -26,6 +27,7 @@ import { outboxPart } from './engine/outbox.ts';
 import { pacingPart } from './engine/pacing.ts';
 import { runsPart } from './engine/runs.ts';
 import { schedulesPart } from './engine/schedules.ts';
+import { staffActionsPart } from './engine/staffActions.ts';
 import { subjectsPart } from './engine/subjects.ts';
 import { versionsPart } from './engine/versions.ts';
 
@@ -47,5 +49,6 @@ export function createEngineStore(prisma: PrismaClient, options: EngineStoreOpti
     ...pacingPart(context),
     ...schedulesPart(context),
     ...interactionsPart(context),
+    ...staffActionsPart(context),
   };
 }

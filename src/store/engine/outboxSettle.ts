@@ -5,7 +5,8 @@
  * Transitions (the guard each one names, then what it writes):
  *   deferred   pending, due at `at` → due_at = until, deferred_reason
  *   skipped    pending, due at `at` → skipped, skip_reason
- *   sent       sending → sent, sent_at, external_message_id (+ one interaction row when the decision carries `log`)
+ *   sent       sending → sent, sent_at, external_message_id, mode → assist when it fell back to a task card
+ *              (+ one interaction row when the decision carries `log`)
  *   failed     sending → failed, last_error
  *   in_doubt   sending → in_doubt, last_error
  *   retry      sending → pending, due_at = until, last_error (the attempt counts)
@@ -41,7 +42,7 @@ export function settleManyPart({ prisma, logger }: EngineStoreContext) {
     const results = await prisma.$queryRaw<SettleResult[]>`
       WITH d AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS d(
-                 ord int, id bigint, decision text, reason text, until text, external_message_id text, details jsonb,
+                 ord int, id bigint, decision text, reason text, until text, external_message_id text, mode text, details jsonb,
                  log_kind text, log_body jsonb)
       ), before AS (
         SELECT o.id, o.status::text AS status FROM outbox o JOIN d ON d.id = o.id
@@ -52,6 +53,7 @@ export function settleManyPart({ prisma, logger }: EngineStoreContext) {
                attempts = CASE WHEN d.decision = 'released' THEN o.attempts - 1 ELSE o.attempts END,
                sent_at = CASE WHEN d.decision = 'sent' THEN ${at}::timestamptz ELSE o.sent_at END,
                external_message_id = CASE WHEN d.decision = 'sent' THEN d.external_message_id ELSE o.external_message_id END,
+               mode = CASE WHEN d.decision = 'sent' AND d.mode = 'assist' THEN 'assist'::"OutboxMode" ELSE o.mode END,
                last_error = CASE WHEN d.decision IN ('failed', 'in_doubt', 'retry') THEN d.reason ELSE o.last_error END,
                due_at = CASE WHEN d.decision IN ('deferred', 'retry', 'released') THEN d.until::timestamptz ELSE o.due_at END,
                deferred_reason = CASE WHEN d.decision IN ('deferred', 'released') THEN d.reason ELSE o.deferred_reason END,
@@ -116,6 +118,7 @@ function toDecisionRow({ id, outcome }: OutboxSettlement, ord: number) {
     reason: 'reason' in outcome ? outcome.reason : null,
     until,
     external_message_id: outcome.decision === 'sent' ? (outcome.externalMessageId ?? null) : null,
+    mode: outcome.decision === 'sent' ? (outcome.mode ?? null) : null,
     details,
     log_kind: log?.kind ?? null,
     log_body: log?.body ?? null,

@@ -1,0 +1,53 @@
+import type { Clock } from '../domain/types.ts';
+import type { Logger } from '../shared/logger.ts';
+import { AccountBot, type BotHooks, type BotStatus, type BotTimers } from './accountBot.ts';
+import type { PuppetHandle } from './puppetHandle.ts';
+
+/**
+ * Every account's bot in this process. Bots start side by side and fail on their own: one account that cannot
+ * log in, or whose handler throws, leaves the others running.
+ */
+export interface FleetAccount {
+  id: string;
+  name: string;
+  makePuppet: () => Promise<PuppetHandle>;
+}
+
+export interface FleetOptions {
+  hooks: BotHooks;
+  logger: Logger;
+  clock: Clock;
+  timers?: BotTimers;
+  loginTimeoutMs?: number;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+export class Fleet {
+  readonly #bots = new Map<string, AccountBot>();
+  readonly #options: FleetOptions;
+
+  constructor(options: FleetOptions) {
+    this.#options = options;
+  }
+
+  /** Starts the accounts' bots (resolves once each has logged in, is waiting for a scan, or failed). */
+  async start(accounts: FleetAccount[]): Promise<void> {
+    for (const account of accounts) {
+      if (this.#bots.has(account.id)) continue;
+      this.#bots.set(account.id, new AccountBot({ ...this.#options, account: { id: account.id, name: account.name }, makePuppet: account.makePuppet }));
+    }
+    await Promise.all(accounts.map((account) => this.#bots.get(account.id)!.start()));
+  }
+
+  get(accountId: string): AccountBot | undefined {
+    return this.#bots.get(accountId);
+  }
+
+  statuses(): Map<string, BotStatus> {
+    return new Map([...this.#bots].map(([id, bot]) => [id, bot.status()]));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#bots.values()].map((bot) => bot.stop()));
+  }
+}

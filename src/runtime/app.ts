@@ -1,0 +1,168 @@
+import { hostname } from 'node:os';
+import { Mutex } from 'async-mutex';
+import { Fleet } from '../bot/fleet.ts';
+import type { BotStatus, BotTimers } from '../bot/accountBot.ts';
+import type { PuppetHandle } from '../bot/puppetHandle.ts';
+import { WechatyChannel } from '../bot/wechatyChannel.ts';
+import { FOUNDATION_COMMANDS } from '../chat/foundationCommands.ts';
+import { StaffCommandRouter, type StaffAccess } from '../chat/router.ts';
+import type { ChatCommand } from '../chat/command.ts';
+import type { Clock } from '../domain/types.ts';
+import { Engine } from '../engine/engine.ts';
+import type { AccountProfile, EngineStore } from '../engine/ports.ts';
+import type { PlaybookReloader } from '../playbook/watch.ts';
+import type { Logger } from '../shared/logger.ts';
+import { createEngineStore } from '../store/engineStore.ts';
+import type { PrismaClient } from '../store/generated/client.ts';
+import { createRewards } from '../store/rewards.ts';
+import { RuntimeAccounts } from './accounts.ts';
+import { createCommandServices } from './commandServices.ts';
+import { EngineDriver } from './engineDriver.ts';
+import { InboundHandler } from './inbound.ts';
+import { LiveLog } from './liveLog.ts';
+
+/**
+ * The running product in one process: the fleet of bots, the engine and its driver, staff commands, the live log.
+ * `kocflow start` builds it from the configuration; the conversation tests build it with their own puppets.
+ */
+export interface RuntimeAccount {
+  profile: AccountProfile;
+  /** Staff (WeCom user ids) who may command this account in chat; the owner is always one of them. */
+  commanders: string[];
+  makePuppet: () => Promise<PuppetHandle>;
+}
+
+export interface RuntimeOptions {
+  prisma: PrismaClient;
+  reloader: Pick<PlaybookReloader, 'current' | 'onChange'>;
+  accounts: RuntimeAccount[];
+  staff: { id: string; name: string }[];
+  /** The playbook folder (image assets are read from it). */
+  playbooksRoot: string;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+  optOutWords?: string[];
+  /** The live log's output (the terminal in `kocflow start`); none when undefined. */
+  liveLog?: { write(line: string): void; showText: boolean };
+  commands?: readonly ChatCommand[];
+  timers?: BotTimers;
+  loginTimeoutMs?: number;
+  reconnectBackoff?: { baseMs: number; maxMs: number };
+  assistRemindAfterMs?: number;
+  /** Outbox claims are stamped with it (`host:pid` by default). */
+  processId?: string;
+}
+
+export interface Runtime {
+  fleet: Fleet;
+  engine: Engine;
+  store: EngineStore;
+  accounts: RuntimeAccounts;
+  driver: EngineDriver;
+  inbound: InboundHandler;
+  /** Stops the bots' intake, finishes the sends in flight, stops the bots. The caller closes the store. */
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { prisma, clock, logger } = options;
+  const mutex = new Mutex();
+  const store = createEngineStore(prisma, { logger, claimedBy: options.processId ?? `${hostname()}:${process.pid}` });
+
+  // A pause set in chat survives restarts: it lives in accounts.status.
+  const paused = new Set((await prisma.account.findMany({ where: { status: 'paused' }, select: { id: true } })).map((a) => a.id));
+  const accounts = new RuntimeAccounts(options.accounts.map((a) => ({ ...a.profile, pausedAt: paused.has(a.profile.id) ? clock.now() : null })));
+
+  const live = options.liveLog ? new LiveLog({ write: options.liveLog.write, accounts, now: () => clock.now(), showText: options.liveLog.showText }) : undefined;
+  let inbound: InboundHandler | undefined;
+  let engine: Engine | undefined;
+  const fleet = new Fleet({
+    logger, clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+    ...(options.loginTimeoutMs ? { loginTimeoutMs: options.loginTimeoutMs } : {}),
+    ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
+    hooks: {
+      onEvent: async (event) => {
+        await inbound?.handle(event);
+      },
+      acceptsFriendRequests: (accountId) => engine?.acceptsFriendRequests(accountId) ?? false,
+      onStatus: (accountId, status) => {
+        live?.botStatus(accountId, status);
+        recordStatus(accountId, status).catch((error: unknown) => logger.warn({ account: accountId, err: error }, 'could not record the bot status'));
+      },
+    },
+  });
+
+  /** Login and logout are interactions, and the account row remembers when the bot was last seen. */
+  const wasLoggedIn = new Set<string>();
+  async function recordStatus(accountId: string, status: BotStatus): Promise<void> {
+    const now = clock.now();
+    if (status.state === 'logged_in' && !wasLoggedIn.has(accountId)) {
+      wasLoggedIn.add(accountId);
+      await prisma.account.update({ where: { id: accountId }, data: { lastSeenAt: now } });
+      await store.logInteraction({ at: now, direction: 'in', kind: 'login', accountId, body: {} });
+      driver.kick(); // sends held while it was offline can go now
+    } else if (status.state !== 'logged_in' && wasLoggedIn.delete(accountId)) {
+      await prisma.account.update({ where: { id: accountId }, data: { lastSeenAt: now } });
+      await store.logInteraction({ at: now, direction: 'in', kind: 'logout', accountId, body: { state: status.state, reason: status.reason ?? null } });
+    }
+  }
+
+  const channel = new WechatyChannel(fleet, options.playbooksRoot);
+  engine = new Engine({
+    clock, store, channel, accounts, logger,
+    random: options.random ?? Math.random,
+    rewards: createRewards(prisma, () => options.reloader.current()),
+    ...(options.optOutWords ? { optOutWords: options.optOutWords } : {}),
+    ...(live ? { observer: live.observer() } : {}),
+    ...(options.assistRemindAfterMs ? { assistRemindAfterMs: options.assistRemindAfterMs } : {}),
+  }, options.reloader.current());
+  await engine.start();
+  const running = engine;
+
+  const driver = new EngineDriver(running, { clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}) });
+  const unsubscribe = options.reloader.onChange((set) => {
+    mutex.runExclusive(() => running.updatePlaybooks(set)).then(
+      () => driver.kick(),
+      (error: unknown) => logger.error({ err: error }, 'could not adopt the reloaded playbooks'),
+    );
+  });
+
+  const router = new StaffCommandRouter(
+    options.commands ?? FOUNDATION_COMMANDS,
+    staffAccess(options.accounts, options.staff),
+    createCommandServices({ prisma, store, engine: running, accounts, fleet, clock, kick: () => driver.kick() }),
+    logger,
+  );
+  inbound = new InboundHandler({
+    engine: running, router, channel, store, mutex, clock, logger, kick: () => driver.kick(),
+    ...(live ? { onEvent: (event, outcome) => live.inbound(event, outcome) } : {}),
+  });
+
+  driver.start();
+  await fleet.start(options.accounts.map((a) => ({ id: a.profile.id, name: a.profile.name, makePuppet: a.makePuppet })));
+
+  return {
+    fleet, engine: running, store, accounts, driver, inbound,
+    async stop() {
+      unsubscribe();
+      await driver.stop();
+      await fleet.stop();
+    },
+  };
+}
+
+function staffAccess(accounts: RuntimeAccount[], staff: { id: string; name: string }[]): StaffAccess {
+  const names = new Map(staff.map((s) => [s.id, s.name]));
+  const commanders = new Map(accounts.map((a) => [a.profile.id, new Set([...a.commanders, ...(a.profile.ownerStaffExternalId ? [a.profile.ownerStaffExternalId] : [])])]));
+  return {
+    commander(accountId, externalId) {
+      if (!commanders.get(accountId)?.has(externalId)) return undefined;
+      return { externalId, name: names.get(externalId) ?? externalId };
+    },
+    accountsOf(externalId) {
+      return [...commanders].filter(([, ids]) => ids.has(externalId)).map(([id]) => id);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * What staff do to the outbox from chat: confirm an assist task card (`/done N`), and resume a paused account
+ * (its held sends become due). Also the assist reminders the engine sends for cards nobody confirmed.
+ */
+import type { AssistConfirmation, AssistReminder } from '../../engine/ports.ts';
+import type { EngineStoreContext } from './context.ts';
+
+/** Kinds whose assist row is a real task card (a staff note or a tag is done by the bot itself, not by a person). */
+const CARD_KINDS = ['say', 'roomSay', 'moment', 'invite'];
+
+export function staffActionsPart({ prisma }: EngineStoreContext) {
+  return {
+    /**
+     * Marks task card `outboxId` done, if it belongs to one of `accountIds` and went out as a card. Confirming twice
+     * is harmless (the first confirmation stands and is reported back).
+     */
+    async confirmAssist(outboxId: bigint, accountIds: string[], staffExternalId: string, at: Date): Promise<AssistConfirmation> {
+      const row = await prisma.outboxEntry.findUnique({
+        where: { id: outboxId },
+        select: { accountId: true, mode: true, status: true, kind: true, assistDoneAt: true, assistDoneBy: true },
+      });
+      if (!row || !accountIds.includes(row.accountId)) return { result: 'not_found' };
+      if (row.mode !== 'assist' || !CARD_KINDS.includes(row.kind)) return { result: 'not_a_card' };
+      if (row.status !== 'sent') return { result: 'not_sent_yet', status: row.status };
+      if (row.assistDoneAt) return { result: 'already_done', doneAt: row.assistDoneAt, doneBy: row.assistDoneBy };
+      const updated = await prisma.outboxEntry.updateMany({
+        where: { id: outboxId, assistDoneAt: null },
+        data: { assistDoneAt: at, assistDoneBy: staffExternalId, updatedAt: at },
+      });
+      if (updated.count === 0) {
+        const now = await prisma.outboxEntry.findUnique({ where: { id: outboxId }, select: { assistDoneAt: true, assistDoneBy: true } });
+        return { result: 'already_done', doneAt: now?.assistDoneAt ?? at, doneBy: now?.assistDoneBy ?? null };
+      }
+      await prisma.outboxEvent.create({ data: { outboxId, at, decision: 'assist_done', reason: 'confirmed in chat', details: { by: staffExternalId } } });
+      return { result: 'confirmed', accountId: row.accountId };
+    },
+
+    /** Task cards sent at or before `sentBefore`, neither confirmed nor reminded yet, oldest first. */
+    async assistRemindersDue(sentBefore: Date, limit: number): Promise<AssistReminder[]> {
+      const rows = await prisma.outboxEntry.findMany({
+        where: { mode: 'assist', status: 'sent', assistDoneAt: null, assistRemindedAt: null, kind: { in: CARD_KINDS }, sentAt: { lte: sentBefore } },
+        orderBy: [{ sentAt: 'asc' }, { id: 'asc' }],
+        take: limit,
+        select: { id: true, accountId: true, kind: true, sentAt: true },
+      });
+      return rows.map((row) => ({ id: row.id, accountId: row.accountId, kind: row.kind, sentAt: row.sentAt! }));
+    },
+
+    async markAssistReminded(ids: bigint[], at: Date): Promise<void> {
+      if (ids.length === 0) return;
+      await prisma.outboxEntry.updateMany({ where: { id: { in: ids }, assistRemindedAt: null }, data: { assistRemindedAt: at, updatedAt: at } });
+    },
+
+    /** Pending entries of the account deferred for `reason` become due at `at` (e.g. account_paused on /resume). */
+    async releaseDeferred(accountId: string, reason: string, at: Date): Promise<number> {
+      const moved = await prisma.outboxEntry.updateMany({
+        where: { accountId, status: 'pending', deferredReason: reason, dueAt: { gt: at } },
+        data: { dueAt: at, updatedAt: at },
+      });
+      return moved.count;
+    },
+  };
+}
