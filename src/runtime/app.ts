@@ -7,8 +7,9 @@ import { WechatyChannel } from '../bot/wechatyChannel.ts';
 import { FOUNDATION_COMMANDS } from '../chat/foundationCommands.ts';
 import { StaffCommandRouter, type StaffAccess } from '../chat/router.ts';
 import type { ChatCommand } from '../chat/command.ts';
+import type { ChannelEvent } from '../domain/channel.ts';
 import type { Clock } from '../domain/types.ts';
-import { Engine } from '../engine/engine.ts';
+import { Engine, type TickStats } from '../engine/engine.ts';
 import type { AccountProfile, EngineStore } from '../engine/ports.ts';
 import type { PlaybookReloader } from '../playbook/watch.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -52,6 +53,12 @@ export interface RuntimeOptions {
   assistRemindAfterMs?: number;
   /** Outbox claims are stamped with it (`host:pid` by default). */
   processId?: string;
+  /**
+   * false: no driver loop; the caller ticks (`Runtime.tick`) — tests on a fake clock. @default true
+   */
+  startDriver?: boolean;
+  /** Told about every inbound event once it was handled (tests wait on it). */
+  onInbound?(event: ChannelEvent, outcome: { command?: string; runsStarted: number }): void;
 }
 
 export interface Runtime {
@@ -61,6 +68,9 @@ export interface Runtime {
   accounts: RuntimeAccounts;
   driver: EngineDriver;
   inbound: InboundHandler;
+  /** One engine tick now, under the engine lock (for callers that drive time themselves). */
+  tick(): Promise<TickStats>;
+  nextDueAt(): Promise<Date | null>;
   /** Stops the bots' intake, finishes the sends in flight, stops the bots. The caller closes the store. */
   stop(): Promise<void>;
 }
@@ -137,14 +147,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   inbound = new InboundHandler({
     engine: running, router, channel, store, mutex, clock, logger, kick: () => driver.kick(),
-    ...(live ? { onEvent: (event, outcome) => live.inbound(event, outcome) } : {}),
+    onEvent: (event, outcome) => {
+      live?.inbound(event, outcome);
+      options.onInbound?.(event, outcome);
+    },
   });
 
-  driver.start();
+  if (options.startDriver !== false) driver.start();
   await fleet.start(options.accounts.map((a) => ({ id: a.profile.id, name: a.profile.name, makePuppet: a.makePuppet })));
 
   return {
     fleet, engine: running, store, accounts, driver, inbound,
+    tick: () => mutex.runExclusive(() => running.tick()),
+    nextDueAt: () => mutex.runExclusive(() => running.nextDueAt()),
     async stop() {
       unsubscribe();
       await driver.stop();
