@@ -117,7 +117,8 @@ export class AccountBot {
         return;
       }
       this.#handle = handle;
-      const bot = WechatyBuilder.build({ name: `kocflow-${this.accountId}`, puppet: handle.puppet as never });
+      // No `name`: with one, Wechaty writes <name>.memory-card.json into the working directory.
+      const bot = WechatyBuilder.build({ puppet: handle.puppet as never });
       this.#bot = bot;
       this.#listen(bot, generation);
       await bot.start();

@@ -1,9 +1,9 @@
 import type { mock } from 'wechaty-puppet-mock';
+import type { PuppetCapability } from './puppet/createPuppet.ts';
 
-/** What this puppet can really do; anything else falls back to assist mode (nothing is faked). */
-export type PuppetCapability = 'moment' | 'tag' | 'urlLink' | 'miniProgram' | 'roomInvite' | 'friendshipAccept' | 'image';
+export type { PuppetCapability };
 
-/** A puppet as an account bot uses it, whichever kind it is. */
+/** A puppet as an account bot uses it, whichever kind it is (`createPuppet` makes one; tests may hand-make one). */
 export interface PuppetHandle {
   /** The wechaty-puppet instance given to WechatyBuilder. */
   puppet: unknown;
@@ -11,8 +11,8 @@ export interface PuppetHandle {
   mocker?: mock.Mocker;
   capabilities: ReadonlySet<PuppetCapability>;
   /**
-   * The mock has no phone to scan with: it logs in as soon as it runs. A real puppet leaves this undefined and
-   * logs in when a person scans the QR code.
+   * For a puppet that needs to be told to log in once started (the stock mock in tests). createPuppet's mock logs
+   * in by itself and a real puppet when a person scans the QR code: both leave this undefined.
    */
   autoLogin?(displayName: string): void;
   /** Frees what the puppet holds (timers, files) after the bot stopped. */

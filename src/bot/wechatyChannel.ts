@@ -5,7 +5,7 @@ import type { Wechaty, impls } from 'wechaty';
 import type { ActionMeta, ActionResult, Channel, MessageContent, OutboundAction, OutboundKind } from '../domain/channel.ts';
 import { globToRegExp } from '../playbook/glob.ts';
 import type { AccountBot } from './accountBot.ts';
-import type { PuppetCapability } from './puppetHandle.ts';
+import type { PuppetCapability } from './puppet/createPuppet.ts';
 
 /**
  * The Channel port on Wechaty: the engine's outbound actions done by the account's bot.

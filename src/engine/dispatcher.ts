@@ -223,8 +223,8 @@ class DispatchBatch {
       this.#accountHeld.set(account.id, hold);
       return { kind: 'final', outcome: { decision: 'deferred', ...hold } };
     }
-    if (account.pausedAt && entry.proactive) {
-      // `/pause`: proactive SOPs wait (replies still go); `/resume` makes them due again.
+    if (account.pausedAt && heldByPause(entry)) {
+      // `/pause`: SOP sends wait (private replies, staff notes and tags still go); `/resume` makes them due again.
       return { kind: 'final', outcome: { decision: 'deferred', until: new Date(this.#now.getTime() + PAUSED_RECHECK_MS), reason: 'account_paused' } };
     }
     const recipient = entry.contactId ?? entry.roomId;
@@ -341,6 +341,24 @@ function release(entry: DueOutboxEntry, outcome: Deferral | Skip): OutboxDecisio
     throw new Error(`internal: outbox entry ${entry.id} was claimed and then skipped (${outcome.reason}); only a deferral can follow a claim`);
   }
   return { decision: 'released', until: outcome.until, reason: outcome.reason };
+}
+
+/**
+ * What `/pause` holds: the SOP side of the account — proactive private messages, group messages, Moments and
+ * invites. A private reply to a customer's own message goes on (the row is not proactive), as do staff notes and
+ * tags. Group messages carry no reply flag, so a keyword answer in a group waits too.
+ */
+function heldByPause(entry: DueOutboxEntry): boolean {
+  switch (entry.action.kind) {
+    case 'say':
+      return entry.proactive;
+    case 'roomSay':
+    case 'moment':
+    case 'invite':
+      return true;
+    default:
+      return false;
+  }
 }
 
 function logFields(entry: DueOutboxEntry) {

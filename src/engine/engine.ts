@@ -148,7 +148,9 @@ export class Engine {
     const [run] = await store.dueRuns(far, 1);
     const [send] = await store.dueOutbox(far, 1);
     const schedules = await store.listSchedules();
-    const candidates = [run ? (run.wakeAt ?? this.#deps.clock.now()) : null, send?.dueAt ?? null, ...schedules.map((s) => s.nextDueAt)]
+    const card = await store.oldestUnremindedCardSentAt();
+    const reminder = card ? new Date(card.getTime() + (this.#deps.assistRemindAfterMs ?? DEFAULT_ASSIST_REMIND_AFTER_MS)) : null;
+    const candidates = [run ? (run.wakeAt ?? this.#deps.clock.now()) : null, send?.dueAt ?? null, reminder, ...schedules.map((s) => s.nextDueAt)]
       .filter((d): d is Date => d !== null);
     return candidates.length === 0 ? null : new Date(Math.min(...candidates.map((d) => d.getTime())));
   }
@@ -162,7 +164,7 @@ export class Engine {
     const entries: NewOutboxEntry[] = [];
     for (const card of due) {
       const owner = this.#deps.accounts.get(card.accountId)?.ownerStaffExternalId;
-      if (!owner) continue; // nobody to remind: the card stays open and reports count it
+      if (!owner) continue; // nobody to remind (still marked below, so it is not looked at again): it stays open
       entries.push({
         idempotencyKey: `assist-remind:${card.id}`, accountId: card.accountId, runId: null, stepIndex: null, flowId: null, mode: 'auto',
         proactive: false, contactId: null, roomId: null, dueAt: now,

@@ -266,6 +266,8 @@ export interface EngineStore {
   confirmAssist(outboxId: bigint, accountIds: string[], staffExternalId: string, at: Instant): Promise<AssistConfirmation>;
   assistRemindersDue(sentBefore: Instant, limit: number): Promise<AssistReminder[]>;
   markAssistReminded(ids: bigint[], at: Instant): Promise<void>;
+  /** When the oldest open card not yet reminded was sent: its reminder is due the reminder delay after. */
+  oldestUnremindedCardSentAt(): Promise<Instant | null>;
   /** Pending entries of the account deferred for `reason` become due at `at` (`/resume`). Returns how many. */
   releaseDeferred(accountId: string, reason: string, at: Instant): Promise<number>;
 }

@@ -46,6 +46,16 @@ export function staffActionsPart({ prisma }: EngineStoreContext) {
       return rows.map((row) => ({ id: row.id, accountId: row.accountId, kind: row.kind, sentAt: row.sentAt! }));
     },
 
+    /** When the oldest open, unreminded card was sent (its reminder is due a delay after), or null. */
+    async oldestUnremindedCardSentAt(): Promise<Date | null> {
+      const row = await prisma.outboxEntry.findFirst({
+        where: { mode: 'assist', status: 'sent', assistDoneAt: null, assistRemindedAt: null, kind: { in: CARD_KINDS } },
+        orderBy: { sentAt: 'asc' },
+        select: { sentAt: true },
+      });
+      return row?.sentAt ?? null;
+    },
+
     async markAssistReminded(ids: bigint[], at: Date): Promise<void> {
       if (ids.length === 0) return;
       await prisma.outboxEntry.updateMany({ where: { id: { in: ids }, assistRemindedAt: null }, data: { assistRemindedAt: at, updatedAt: at } });
