@@ -2,14 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { renderConfigJsonSchema } from '../../src/config/reference/jsonSchema.ts';
+import { renderConfigReference } from '../../src/config/reference/renderReference.ts';
 import { findPlaybookFiles } from '../../src/playbook/load.ts';
 import { renderPlaybookJsonSchema } from '../../src/playbook/reference/jsonSchema.ts';
 import { renderPlaybookReference, type ReferenceInputs } from '../../src/playbook/reference/renderReference.ts';
 
 /**
- * What the playbook reference needs from disk, read in one place for the generator script and the test that
- * checks the committed docs are current: the sample playbooks (examples), the `KOC_…` codes used in
- * src/playbook (the Diagnostics section), and the TSDoc of the template helpers.
+ * What the references need from disk, read in one place for the generator script and the test that checks the
+ * committed docs are current: the sample playbooks and kocflow.yaml (examples), the `KOC_…` codes used in
+ * src/playbook and src/config (the Diagnostics sections), and the TSDoc of the template helpers.
  */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,14 +22,22 @@ export interface GeneratedFile {
 }
 
 /** Where the generated files go, relative to the repository. */
-export const REFERENCE_PATHS = ['docs/playbooks.md', 'docs/kocflow.schema.json'] as const;
+export const REFERENCE_PATHS = ['docs/playbooks.md', 'docs/kocflow.schema.json', 'docs/config.md', 'docs/kocflow.config.schema.json'] as const;
 
 /** The files `npm run docs:playbooks` writes, with the content it writes now. */
 export function referenceFiles(root = REPO_ROOT): GeneratedFile[] {
-  const [markdown, jsonSchema] = REFERENCE_PATHS;
+  const [markdown, jsonSchema, configMarkdown, configJsonSchema] = REFERENCE_PATHS;
   return [
     { path: markdown, content: renderPlaybookReference(readReferenceInputs(root)) },
     { path: jsonSchema, content: renderPlaybookJsonSchema() },
+    {
+      path: configMarkdown,
+      content: renderConfigReference({
+        example: readFileSync(join(root, 'kocflow.yaml'), 'utf8'),
+        diagnosticCodes: collectDiagnosticCodes(root, 'config'),
+      }),
+    },
+    { path: configJsonSchema, content: renderConfigJsonSchema() },
   ];
 }
 
@@ -46,11 +56,11 @@ export function readExamples(root = REPO_ROOT): Record<string, string> {
 const CODE_LITERAL = /['"`](KOC_[A-Z0-9_]+)['"`]/g;
 
 /**
- * The diagnostic and error codes used in src/playbook, sorted. src/playbook/reference/ is skipped: it documents
- * codes and does not raise them.
+ * The diagnostic and error codes used in src/playbook (or src/config), sorted. Its reference/ folder is skipped:
+ * it documents codes and does not raise them.
  */
-export function collectDiagnosticCodes(root = REPO_ROOT): string[] {
-  const base = join(root, 'src', 'playbook');
+export function collectDiagnosticCodes(root = REPO_ROOT, module: 'playbook' | 'config' = 'playbook'): string[] {
+  const base = join(root, 'src', module);
   const codes = new Set<string>();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {

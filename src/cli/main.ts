@@ -9,7 +9,7 @@ import { registerStart } from './commands/start.ts';
 import { registerSimulate } from './commands/simulate.ts';
 
 /** Errors in what the user typed or pointed at exit 2; everything else that fails exits 1. */
-const USAGE_ERRORS = new Set(['KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND']);
+const USAGE_ERRORS = new Set(['KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND', 'KOC_CONFIG_NOT_FOUND', 'KOC_CONFIG_UNREADABLE']);
 
 /** A command reports its exit code through this callback (commander's actions return nothing useful). */
 export type CommandResult = (exitCode: number) => void;

@@ -2,9 +2,9 @@ import { isAlias, isMap, isNode, isPair, isScalar, LineCounter, parseDocument, v
 import type { Diagnostic } from './diagnostics.ts';
 
 /**
- * Reads one playbook file into a YAML document that remembers where every node came from, with the safety
- * limits a file from a pull request needs: a size cap, a cap on aliases (a few are handy; thousands are an
- * "alias bomb"), no custom tags, no duplicate keys, one document per file.
+ * Reads one playbook file (or kocflow.yaml) into a YAML document that remembers where every node came from, with
+ * the safety limits a file from a pull request needs: a size cap, a cap on aliases (a few are handy; thousands
+ * are an "alias bomb"), no custom tags, no duplicate keys, one document per file.
  */
 export const MAX_FILE_BYTES = 256 * 1024;
 export const MAX_ALIASES = 16;
@@ -22,7 +22,26 @@ export interface ParsedYaml {
   locate(path: YamlPath, target?: 'value' | 'key'): { line: number; column: number };
 }
 
-export function parseYaml(file: string, text: string): ParsedYaml {
+/** How the limits' messages name the file and its remedies: playbooks and kocflow.yaml share the parser. */
+export interface YamlFileWording {
+  /** "playbook files", "the configuration file". */
+  files: string;
+  /** What to do about a file that is too large. */
+  tooLargeFix: string;
+  /** What to do instead of more aliases. */
+  aliasFix: string;
+  /** The message for a second document (---) in the file. */
+  multipleDocuments: string;
+}
+
+export const PLAYBOOK_WORDING: YamlFileWording = {
+  files: 'playbook files',
+  tooLargeFix: 'split it or move long texts into a library file',
+  aliasFix: 'repeat the values or use the content library instead',
+  multipleDocuments: 'a playbook file holds one document: remove the --- separator or split the file',
+};
+
+export function parseYaml(file: string, text: string, wording: YamlFileWording = PLAYBOOK_WORDING): ParsedYaml {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number) => {
@@ -36,7 +55,7 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   if (bytes > MAX_FILE_BYTES) {
     diagnostics.push({
       file, line: 1, column: 1, severity: 'error', code: 'KOC_FILE_TOO_LARGE',
-      message: `file is ${Math.round(bytes / 1024)} KiB; playbook files are limited to ${MAX_FILE_BYTES / 1024} KiB: split it or move long texts into a library file`,
+      message: `file is ${Math.round(bytes / 1024)} KiB; ${wording.files} are limited to ${MAX_FILE_BYTES / 1024} KiB: ${wording.tooLargeFix}`,
     });
     return { file, text, value: undefined, diagnostics, locate: () => ({ line: 1, column: 1 }) };
   }
@@ -45,7 +64,7 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   for (const error of doc.errors) {
     const code = error.code === 'DUPLICATE_KEY' ? 'KOC_YAML_DUPLICATE_KEY' : 'KOC_YAML_SYNTAX';
     const message = error.code === 'MULTIPLE_DOCS'
-      ? 'a playbook file holds one document: remove the --- separator or split the file'
+      ? wording.multipleDocuments
       : firstLine(error.message);
     report(error.pos[0], code, message);
   }
@@ -59,11 +78,11 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     if (isAlias(node)) {
       aliases++;
       if (aliases === MAX_ALIASES + 1) {
-        report(node.range?.[0] ?? 0, 'KOC_YAML_ALIAS_LIMIT', `more than ${MAX_ALIASES} aliases (*name) in one file; repeat the values or use the content library instead`);
+        report(node.range?.[0] ?? 0, 'KOC_YAML_ALIAS_LIMIT', `more than ${MAX_ALIASES} aliases (*name) in one file; ${wording.aliasFix}`);
         return visit.BREAK;
       }
     } else if (isNode(node) && node.tag !== undefined) {
-      report(node.range?.[0] ?? 0, 'KOC_YAML_CUSTOM_TAG', `YAML tag "${node.tag}" is not allowed in playbooks; remove it and write the plain value`);
+      report(node.range?.[0] ?? 0, 'KOC_YAML_CUSTOM_TAG', `YAML tag "${node.tag}" is not allowed in ${wording.files}; remove it and write the plain value`);
     }
     return undefined;
   });

@@ -84,6 +84,63 @@ describe('kocflow lint', () => {
   });
 });
 
+describe('kocflow lint with kocflow.yaml', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = join(work, 'with-config');
+    cpSync(join(project, 'sop-playbooks'), join(dir, 'flows'), { recursive: true });
+    writeFileSync(join(dir, 'kocflow.yaml'), readFileSync(join(project, 'kocflow.yaml'), 'utf8').replace('playbooks: sop-playbooks', 'playbooks: flows'));
+  });
+
+  it('checks the repository\'s kocflow.yaml with the sample playbooks', async () => {
+    const run = await kocflow(['lint', 'sop-playbooks'], { cwd: project });
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^1\d files checked in \d+ ms: 0 errors, 0 warnings\n$/);
+    expect(run.code).toBe(0);
+    const without = await kocflow(['lint', 'sop-playbooks', '--no-config'], { cwd: project });
+    expect(Number(/^(\d+) files/.exec(run.stderr)![1])).toBe(Number(/^(\d+) files/.exec(without.stderr)![1]) + 1);
+  });
+
+  it('lints the folder the config names when no path is given', async () => {
+    const run = await kocflow(['lint'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^1\d files checked/);
+  });
+
+  it('prints the config\'s findings as file:line:col and exits 1', async () => {
+    const broken = readFileSync(join(dir, 'kocflow.yaml'), 'utf8').replace('owner: LiLei', 'owner: LiLie');
+    writeFileSync(join(dir, 'broken.yaml'), broken);
+    const line = broken.split('\n').findIndex((l) => l.includes('owner: LiLie')) + 1;
+    const run = await kocflow(['lint', 'flows', '--config', 'broken.yaml'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      `broken.yaml:${line}:12: error KOC_CONFIG_UNKNOWN_REF unknown staff id "LiLie" (did you mean "LiLei"?); people are listed under staff:`,
+    ]);
+    const json = await kocflow(['lint', 'flows', '--config', 'broken.yaml', '--format', 'json'], { cwd: dir });
+    expect((JSON.parse(json.stdout) as { file: string; code: string }[]).map((d) => `${d.file} ${d.code}`)).toEqual(['broken.yaml KOC_CONFIG_UNKNOWN_REF']);
+  });
+
+  it('checks the account ids playbooks name against the config', async () => {
+    const flow = join(dir, 'flows', 'journeys', 'new-customer.yaml');
+    const text = readFileSync(flow, 'utf8');
+    writeFileSync(flow, text.replace('accounts: { roles: [guide] }', 'accounts: { ids: [guide-wnag] }'));
+    try {
+      const run = await kocflow(['lint'], { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('flows/journeys/new-customer.yaml:4:19: error KOC_PLAYBOOK_UNKNOWN_REF unknown account "guide-wnag" (did you mean "guide-wang"?)');
+      expect((await kocflow(['lint', '--no-config', 'flows'], { cwd: dir })).code).toBe(0);
+    } finally {
+      writeFileSync(flow, text);
+    }
+  });
+
+  it('exits 2 when the file named with --config does not exist', async () => {
+    const run = await kocflow(['lint', 'flows', '--config', 'nowhere.yaml'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('KOC_CONFIG_NOT_FOUND');
+  });
+});
+
 describe('kocflow --help', () => {
   it('lists the commands and exits 0', async () => {
     const run = await kocflow(['--help']);

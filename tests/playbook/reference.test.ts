@@ -5,8 +5,9 @@ import { staleMeanings, undocumentedCodes } from '../../src/playbook/reference/d
 import { collectDiagnosticCodes, referenceFiles, REFERENCE_PATHS, REPO_ROOT, type GeneratedFile } from '../../scripts/docs/referenceInputs.ts';
 
 /**
- * The playbook reference is generated from the zod definitions; these tests keep the committed files equal to
- * what the generator writes now, so a change to the language that forgets the docs fails CI.
+ * The playbook reference (and the kocflow.yaml reference, written by the same generator) is generated from the
+ * zod definitions; these tests keep the committed files equal to what the generator writes now, so a change to
+ * the language that forgets the docs fails CI.
  */
 describe('playbook reference', () => {
   it('documents every diagnostic code used in src/playbook', () => {

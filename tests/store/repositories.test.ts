@@ -50,6 +50,35 @@ describeEachStore('repositories', (ctx) => {
     expect((error as KocError).code).toBe('KOC_ACCOUNT_STORE_UNKNOWN');
   });
 
+  it('staff: one owner per account; an account moves only after it is released; people leave and come back', async () => {
+    const { stores, accounts, staff } = repos();
+    await stores.upsert({ id: 'gz-001', name: '广州天河城店' });
+    await accounts.upsert({ id: 'guide-gz', displayName: '导购小周', role: 'guide', storeId: 'gz-001' });
+    const zhou = await staff.upsert({ wecomUserId: 'ZhouJie', name: '周杰', role: 'guide', storeId: 'gz-001', accountId: 'guide-gz' });
+    expect(zhou).toMatchObject({ accountId: 'guide-gz', leftAt: null });
+
+    const taken = await staff
+      .upsert({ wecomUserId: 'WuFang', name: '吴芳', role: 'guide', storeId: 'gz-001', accountId: 'guide-gz' })
+      .then(() => undefined, (e: unknown) => e);
+    expect(taken).toBeInstanceOf(KocError);
+    expect((taken as KocError).code).toBe('KOC_STAFF_ACCOUNT_TAKEN');
+
+    expect(await staff.releaseAccounts(new Map([['guide-gz', 'WuFang']]))).toBe(1);
+    await staff.upsert({ wecomUserId: 'WuFang', name: '吴芳', role: 'guide', storeId: 'gz-001', accountId: 'guide-gz' });
+    expect(await staff.releaseAccounts(new Map([['guide-gz', 'wufang']]))).toBe(0); // WeCom ids ignore case
+
+    const left = new Date('2026-11-25T02:00:00.000Z');
+    const others = (await staff.list()).map((s) => s.wecomUserId).filter((id) => id !== 'ZhouJie');
+    expect(await staff.markLeftExcept(others, left)).toBe(1);
+    expect((await staff.getByWecomUserId('zhoujie'))?.leftAt?.toISOString()).toBe(left.toISOString());
+    expect((await staff.list()).some((s) => s.wecomUserId === 'ZhouJie')).toBe(false);
+    await staff.upsert({ wecomUserId: 'ZhouJie', name: '周杰', role: 'ambassador' });
+    expect(await staff.getByWecomUserId('ZhouJie')).toMatchObject({ leftAt: null, role: 'ambassador', accountId: null });
+
+    expect(await staff.ensureKocProfile(zhou.id, '普通', left)).toBe(true);
+    expect(await staff.ensureKocProfile(zhou.id, '核心', left)).toBe(false);
+  });
+
   it('playbook versions: recorded once per content hash, also when loaded concurrently', async () => {
     const { playbookVersions } = repos();
     const v1 = {

@@ -2,12 +2,15 @@
  * Vitest global setup for the store tests (tests/support/stores.ts). Runs once per `vitest run`, before any worker.
  *
  * - PGlite: builds two data-directory snapshots — empty, and with every migration applied — and caches them in
- *   node_modules/.cache/kocflow-tests keyed by the migrations' content and the PGlite version (first run ~4 s, then
- *   free). Each test file loads one in ~0.8 s instead of starting a new PGlite (~3.5 s) and migrating.
+ *   node_modules/.cache/kocflow-tests/<checkout> keyed by the migrations' content and the PGlite version (first run
+ *   ~4 s, then free). Each test file loads one in ~0.8 s instead of starting a new PGlite (~3.5 s) and migrating.
  * - PostgreSQL (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test): checks it is reachable and
- *   keeps a migrated template database (kocflow_test_tpl_<key>) that test files copy with CREATE DATABASE … TEMPLATE.
+ *   keeps a migrated template database (kocflow_test_template_<checkout>_<key>) that test files copy with CREATE
+ *   DATABASE … TEMPLATE.
  *   Unreachable: the PostgreSQL half of each suite is skipped with the reason — unless CI=true, where it fails.
  *   KOCFLOW_TEST_STORES=embedded skips PostgreSQL on purpose.
+ * - <checkout> names this working copy: git worktrees share node_modules and the database server, and a run in one
+ *   with other migrations must not evict the snapshots or template another one's run is reading.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ import {
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const migrationsDir = join(root, 'prisma', 'migrations');
+const checkout = createHash('sha256').update(root).digest('hex').slice(0, 8);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const key = migrationsKey();
@@ -81,7 +85,7 @@ async function preparePGliteSnapshots(key: string): Promise<StoresInfo['pglite']
 }
 
 function cacheDir(): string {
-  for (const dir of [join(root, 'node_modules', '.cache', 'kocflow-tests'), join(tmpdir(), 'kocflow-tests')]) {
+  for (const dir of [join(root, 'node_modules', '.cache', 'kocflow-tests', checkout), join(tmpdir(), 'kocflow-tests', checkout)]) {
     try {
       mkdirSync(dir, { recursive: true });
       return dir;
@@ -118,10 +122,10 @@ async function preparePostgres(key: string): Promise<PostgresInfo> {
     return { available: false, reason };
   }
   try {
-    const template = `${TEMPLATE_DATABASE_PREFIX}${key}`;
+    const template = `${TEMPLATE_DATABASE_PREFIX}${checkout}_${key}`;
     const existing = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE $1`,
-      [`${TEMPLATE_DATABASE_PREFIX}%`],
+      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
+      [`${TEMPLATE_DATABASE_PREFIX}${checkout}_`],
     );
     if (!existing.rows.some((row) => row.datname === template)) {
       const building = `${template}_b${process.pid}`;

@@ -1,8 +1,12 @@
 /** Shared between the store tests' global setup (main process) and tests/support/stores.ts (workers). */
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
-/** Migrated template databases: kocflow_test_tpl_<migrations key>. */
-export const TEMPLATE_DATABASE_PREFIX = 'kocflow_test_tpl_';
+/**
+ * Migrated template databases: kocflow_test_template_<checkout>_<migrations key>. (Before templates were kept per
+ * checkout they were kocflow_test_tpl_<key>, and a run evicted every other one: a prefix that the old pattern
+ * does not match keeps a checkout that still runs the old setup from dropping this one's template mid-run.)
+ */
+export const TEMPLATE_DATABASE_PREFIX = 'kocflow_test_template_';
 /** Per-test-file databases: kocflow_test_f_<vitest pid>_<random>. */
 export const FILE_DATABASE_PREFIX = 'kocflow_test_f_';
 

@@ -1,6 +1,7 @@
 import { relative, resolve, sep } from 'node:path';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { DEFAULT_CONFIG_FILE, loadConfig, playbooksFolder, type ConfigLoad } from '../../config/index.ts';
 import { formatDiagnostic, type Diagnostic } from '../../playbook/diagnostics.ts';
 import { loadPlaybookFolder } from '../../playbook/load.ts';
 import { KocError } from '../../shared/errors.ts';
@@ -10,20 +11,26 @@ import type { CommandResult } from '../main.ts';
 interface LintOptions {
   format: 'text' | 'json';
   root?: string;
+  /** A file name, or false for --no-config. */
+  config?: string | false;
 }
 
 /**
  * `kocflow lint [paths…]`: the loader the engine uses, printing what it finds. A folder is linted as a whole
- * playbook set; files are linted within their playbook folder (`--root`, default: the folder argument or
- * ./sop-playbooks), so references to other files resolve, and only their own findings are printed.
+ * playbook set; files are linted within their playbook folder (`--root`, default: the config's playbooks folder
+ * or ./sop-playbooks), so references to other files resolve, and only their own findings are printed.
+ * kocflow.yaml is checked too (`--config`, default ./kocflow.yaml when it exists): its own findings, and the
+ * account ids playbooks name (`accounts: { ids: [...] }`) against its accounts.
  */
 export function registerLint(program: Command, io: CliIo, done: CommandResult): void {
   program
     .command('lint')
-    .description('check playbooks: YAML, keys, types, references, cron, templates, WeCom limits')
-    .argument('[paths...]', 'playbook folders or files', ['sop-playbooks'])
+    .description('check playbooks and kocflow.yaml: YAML, keys, types, references, cron, templates, WeCom limits, tokens')
+    .argument('[paths...]', 'playbook folders or files (default: the config\'s playbooks folder, or ./sop-playbooks)')
     .option('--format <format>', 'text or json', 'text')
-    .option('--root <dir>', 'the playbook folder that files belong to (default: ./sop-playbooks)')
+    .option('--root <dir>', 'the playbook folder that files belong to (default: the config\'s playbooks folder, or ./sop-playbooks)')
+    .option('--config <file>', `the account configuration to check too (default: ./${DEFAULT_CONFIG_FILE} when it exists)`)
+    .option('--no-config', 'check the playbooks only')
     .addHelpText('after', '\nExit codes: 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error.\nExample: kocflow lint sop-playbooks --format json')
     .action((paths: string[], options: LintOptions) => {
       if (options.format !== 'text' && options.format !== 'json') {
@@ -33,8 +40,23 @@ export function registerLint(program: Command, io: CliIo, done: CommandResult): 
     });
 }
 
-function lint(paths: string[], options: LintOptions, io: CliIo): number {
+function lint(given: string[], options: LintOptions, io: CliIo): number {
   const started = performance.now();
+  const diagnostics: Diagnostic[] = [];
+  let fileCount = 0;
+
+  const config = readConfig(options, io);
+  if (config) {
+    fileCount++;
+    diagnostics.push(...config.diagnostics);
+  }
+  const accountIds = config?.config ? new Set(config.config.accounts.map((a) => a.id)) : undefined;
+  // The config says where its playbooks are; without one, the convention. A config with errors may name another
+  // folder: when the conventional one is missing, its findings are what there is to print.
+  const folder = config?.config ? relative(io.cwd, playbooksFolder(config.path, config.config)) || '.' : 'sop-playbooks';
+  const configOnly = given.length === 0 && config !== undefined && config.config === undefined && !existsSync(resolve(io.cwd, folder));
+  const paths = given.length > 0 ? given : configOnly ? [] : [folder];
+
   const groups = new Map<string, Set<string> | 'all'>();
   for (const path of paths) {
     const absolute = resolve(io.cwd, path);
@@ -47,7 +69,7 @@ function lint(paths: string[], options: LintOptions, io: CliIo): number {
     if (stat.isDirectory()) {
       groups.set(absolute, 'all');
     } else {
-      const root = resolve(io.cwd, options.root ?? 'sop-playbooks');
+      const root = resolve(io.cwd, options.root ?? folder);
       const inRoot = absolute.startsWith(root + sep);
       const group = inRoot ? root : resolve(absolute, '..');
       const files = groups.get(group);
@@ -58,10 +80,8 @@ function lint(paths: string[], options: LintOptions, io: CliIo): number {
     }
   }
 
-  const diagnostics: Diagnostic[] = [];
-  let fileCount = 0;
   for (const [root, only] of groups) {
-    const result = loadPlaybookFolder(root);
+    const result = loadPlaybookFolder(root, accountIds ? { accountIds } : {});
     const prefix = relative(io.cwd, root).split(sep).join('/');
     fileCount += only === 'all' ? result.fileCount : only.size;
     for (const d of result.diagnostics) {
@@ -80,4 +100,16 @@ function lint(paths: string[], options: LintOptions, io: CliIo): number {
     io.err(`${fileCount} file${fileCount === 1 ? '' : 's'} checked in ${ms} ms: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
   }
   return errors > 0 ? EXIT.findings : EXIT.ok;
+}
+
+/**
+ * The config to check: --config names one (it must exist), --no-config none, and by default ./kocflow.yaml when
+ * there is one. Its findings name it relative to the working directory, like the playbooks'.
+ */
+function readConfig(options: LintOptions, io: CliIo): ConfigLoad | undefined {
+  if (options.config === false) return undefined;
+  const path = resolve(io.cwd, options.config ?? DEFAULT_CONFIG_FILE);
+  const label = relative(io.cwd, path).split(sep).join('/');
+  const load = loadConfig(path, { label, required: options.config !== undefined });
+  return load.found ? load : undefined;
 }

@@ -51,13 +51,13 @@ export const DIAGNOSTIC_MEANINGS: Readonly<Record<string, string>> = {
   KOC_YAML_WARNING: 'Warning: the YAML parser read the file but found something that is probably a mistake.',
 };
 
-/** Codes used in the code base that have no meaning above. */
-export function undocumentedCodes(codes: Iterable<string>): string[] {
-  return [...new Set(codes)].filter((code) => !Object.hasOwn(DIAGNOSTIC_MEANINGS, code)).sort();
+/** Codes used in the code base that have no meaning in `meanings` (by default the table above). */
+export function undocumentedCodes(codes: Iterable<string>, meanings: Readonly<Record<string, string>> = DIAGNOSTIC_MEANINGS): string[] {
+  return [...new Set(codes)].filter((code) => !Object.hasOwn(meanings, code)).sort();
 }
 
-/** Meanings above for codes the code base no longer uses. */
-export function staleMeanings(codes: Iterable<string>): string[] {
+/** Meanings in `meanings` (by default the table above) for codes the code base no longer uses. */
+export function staleMeanings(codes: Iterable<string>, meanings: Readonly<Record<string, string>> = DIAGNOSTIC_MEANINGS): string[] {
   const used = new Set(codes);
-  return Object.keys(DIAGNOSTIC_MEANINGS).filter((code) => !used.has(code)).sort();
+  return Object.keys(meanings).filter((code) => !used.has(code)).sort();
 }

@@ -24,7 +24,8 @@ export interface BlockWords {
   link: string;
 }
 
-export type BlockNames = Record<BuildingBlock, BlockWords>;
+/** Words for the building blocks a reference explains; a block without words is described by its structure. */
+export type BlockNames = Partial<Record<BuildingBlock, BlockWords>>;
 
 /** Words and rows for one JSON Schema document (the root, for resolving `$ref`). */
 export class KeyTable {
@@ -60,11 +61,8 @@ export class KeyTable {
   /** The type of a node in plain words, e.g. "text, up to 80 characters", "list of labels", "one of: auto, assist". */
   typeOf(raw: JsonSchemaNode, plural = false): string {
     const node = this.resolve(raw);
-    const block = node[BLOCK_KEY];
-    if (block) {
-      const words = this.#blocks[block];
-      return `[${plural ? words.many : words.one}](${words.link})`;
-    }
+    const words = node[BLOCK_KEY] === undefined ? undefined : this.#blocks[node[BLOCK_KEY]];
+    if (words) return `[${plural ? words.many : words.one}](${words.link})`;
     if (node.anyOf) return joinOr(unique(node.anyOf.map((n) => this.typeOf(n, plural))));
     if (node.const !== undefined) return code(node.const);
     if (node.enum) return `${plural ? 'each one of' : 'one of'}: ${node.enum.map(code).join(', ')}`;
@@ -77,6 +75,8 @@ export class KeyTable {
         return numberWords(node, plural);
       case 'boolean':
         return 'true or false';
+      case 'null':
+        return 'null';
       case 'array':
         return this.#listWords(node, plural);
       case 'object':

@@ -9,7 +9,7 @@ import { BUILT_IN_BLOCKS, COMPILE_OPTIONS, TEMPLATE_HELPERS } from '../templates
 import { MAX_ALIASES, MAX_FILE_BYTES } from '../yamlSource.ts';
 import { DIAGNOSTIC_MEANINGS, undocumentedCodes } from './diagnosticCodes.ts';
 import { BLOCK_KEY, BUILDING_BLOCKS, markedJsonSchema, type BuildingBlock, type JsonSchemaNode } from './jsonSchema.ts';
-import { cell, code, KeyTable, keyTableMarkdown, type BlockNames, type KeyRow } from './keyTable.ts';
+import { cell, code, KeyTable, keyTableMarkdown, type BlockWords, type KeyRow } from './keyTable.ts';
 import { readSample, stepSnippets, topLevelSnippet, type SampleFile } from './yamlSnippets.ts';
 
 /**
@@ -52,7 +52,8 @@ export function renderPlaybookReference(inputs: ReferenceInputs): string {
 // How building blocks are named in the tables.
 
 const VALUE_TYPES = '#value-types';
-const BLOCKS: BlockNames = {
+/** Every building block is named here: the playbook reference explains each under Value types or its own section. */
+const BLOCKS: Record<BuildingBlock, BlockWords> = {
   id: { one: 'id', many: 'ids', link: VALUE_TYPES },
   label: { one: 'label', many: 'labels', link: VALUE_TYPES },
   duration: { one: 'duration', many: 'durations', link: VALUE_TYPES },

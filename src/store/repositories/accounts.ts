@@ -13,6 +13,11 @@ export interface AccountInput {
   /** IANA zone. @default Asia/Shanghai (the column default) */
   timeZone?: string;
   status?: string;
+  /**
+   * When the account was first seen, set on create only: pacing's ramp-up counts from it.
+   * @default now (the database's clock)
+   */
+  createdAt?: Date;
 }
 
 export interface AccountFilter {
@@ -36,7 +41,8 @@ export function accountsRepository(prisma: PrismaClient) {
         ...(input.status === undefined ? {} : { status: input.status }),
       };
       try {
-        return await prisma.account.upsert({ where: { id: input.id }, create: { id: input.id, ...fields }, update: fields });
+        const create = { id: input.id, ...fields, ...(input.createdAt === undefined ? {} : { createdAt: input.createdAt }) };
+        return await prisma.account.upsert({ where: { id: input.id }, create, update: fields });
       } catch (error) {
         if (isForeignKeyViolation(error)) {
           throw new KocError('KOC_ACCOUNT_STORE_UNKNOWN', `account ${input.id} names store ${input.storeId}, which is not configured`, {
@@ -62,6 +68,16 @@ export function accountsRepository(prisma: PrismaClient) {
         },
         orderBy: { id: 'asc' },
       });
+    },
+
+    /**
+     * Accounts no longer configured get status "disabled" (their history stays); configured ones that were
+     * disabled that way become "active" again. Other statuses are the bot's to set. Returns how many changed.
+     */
+    async syncEnabled(configured: readonly string[]): Promise<{ disabled: number; enabled: number }> {
+      const disabled = await prisma.account.updateMany({ where: { id: { notIn: [...configured] }, status: { not: 'disabled' } }, data: { status: 'disabled' } });
+      const enabled = await prisma.account.updateMany({ where: { id: { in: [...configured] }, status: 'disabled' }, data: { status: 'active' } });
+      return { disabled: disabled.count, enabled: enabled.count };
     },
 
     /** Records that the bot was seen alive (status and time). */

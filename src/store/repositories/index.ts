@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/client.ts';
 import { accountsRepository } from './accounts.ts';
 import { auditLogRepository } from './auditLog.ts';
 import { playbookVersionsRepository } from './playbookVersions.ts';
+import { staffRepository } from './staff.ts';
 import { storesRepository } from './stores.ts';
 
 export { accountsRepository, type AccountsRepository, type AccountInput, type AccountFilter } from './accounts.ts';
@@ -12,6 +13,7 @@ export {
   type PlaybookVersionInput,
   type RecordedVersion,
 } from './playbookVersions.ts';
+export { staffRepository, type StaffRepository, type StaffInput } from './staff.ts';
 export { storesRepository, type StoresRepository, type StoreInput } from './stores.ts';
 
 /** Every repository over one Prisma client (or one interactive transaction's client). */
@@ -19,6 +21,7 @@ export function createRepositories(prisma: PrismaClient) {
   return {
     stores: storesRepository(prisma),
     accounts: accountsRepository(prisma),
+    staff: staffRepository(prisma),
     playbookVersions: playbookVersionsRepository(prisma),
     auditLog: auditLogRepository(prisma),
   };
