@@ -9,6 +9,8 @@ export interface PuppetHandle {
   puppet: unknown;
   /** Present for the mock: the simulated world behind it (customers, rooms), for the demo and tests. */
   mocker?: mock.Mocker;
+  /** Present for the mock: the puppet itself, for what the mocker cannot do alone (friend requests). */
+  mockPuppet?: { receiveFriendship(contact: mock.ContactMock | string, hello?: string): string };
   capabilities: ReadonlySet<PuppetCapability>;
   /**
    * For a puppet that needs to be told to log in once started (the stock mock in tests). createPuppet's mock logs

@@ -127,6 +127,15 @@ export const kocflowConfigSchema = z
           .boolean()
           .default(true)
           .describe('Generate synthetic customer activity (friend adds, questions, group joins, referral codes) for the accounts on the mock puppet, so a demo shows flows at work. Accounts on puppet-service are never touched.'),
+        pacing: z
+          .strictObject({
+            quietHours: pacingSettings.shape.quietHours.unwrap().optional().describe('Quiet window for mock accounts (null: none).'),
+            minGapSeconds: pacingSettings.shape.minGapSeconds.unwrap().optional().describe('Gap between two sends of a mock account.'),
+            jitterSeconds: pacingSettings.shape.jitterSeconds.unwrap().optional().describe('Random extra gap for a mock account.'),
+            rampUpDays: pacingSettings.shape.rampUpDays.unwrap().optional().describe('Ramp-up days for a mock account.'),
+          })
+          .default({ quietHours: null, minGapSeconds: 3, jitterSeconds: 3, rampUpDays: 0 })
+          .describe('Pacing for the accounts on the mock puppet, on top of their own: a simulated WeChat cannot be banned, and a demo at 2 a.m. should still answer. Default: no quiet hours, 3 s between sends, no ramp-up. Write `pacing: {}` to watch the real limits at work. Accounts on puppet-service never use it.'),
       })
       .prefault({})
       .describe('The demo mode.'),

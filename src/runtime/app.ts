@@ -57,6 +57,8 @@ export interface RuntimeOptions {
    * false: no driver loop; the caller ticks (`Runtime.tick`) — tests on a fake clock. @default true
    */
   startDriver?: boolean;
+  /** Told about every bot status change (the terminal prints login QR codes). */
+  onBotStatus?(accountId: string, status: BotStatus): void;
   /** Told about every inbound event once it was handled (tests wait on it). */
   onInbound?(event: ChannelEvent, outcome: { command?: string; runsStarted: number }): void;
 }
@@ -99,11 +101,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       acceptsFriendRequests: (accountId) => engine?.acceptsFriendRequests(accountId) ?? false,
       onStatus: (accountId, status) => {
         live?.botStatus(accountId, status);
-        recordStatus(accountId, status).catch((error: unknown) => logger.warn({ account: accountId, err: error }, 'could not record the bot status'));
+        options.onBotStatus?.(accountId, status);
+        const write = recordStatus(accountId, status)
+          .catch((error: unknown) => logger.warn({ account: accountId, err: error }, 'could not record the bot status'))
+          .finally(() => statusWrites.delete(write));
+        statusWrites.add(write);
       },
     },
   });
 
+  /** Status writes in flight: stop() waits for them (the last logouts land before the store closes). */
+  const statusWrites = new Set<Promise<void>>();
   /** Login and logout are interactions, and the account row remembers when the bot was last seen. */
   const wasLoggedIn = new Set<string>();
   async function recordStatus(accountId: string, status: BotStatus): Promise<void> {
@@ -147,8 +155,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   inbound = new InboundHandler({
     engine: running, router, channel, store, mutex, clock, logger, kick: () => driver.kick(),
+    ...(live ? { onReceived: (event: ChannelEvent) => live.inbound(event) } : {}),
     onEvent: (event, outcome) => {
-      live?.inbound(event, outcome);
+      if (outcome.command) live?.command(event, outcome.command);
       options.onInbound?.(event, outcome);
     },
   });
@@ -164,6 +173,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       unsubscribe();
       await driver.stop();
       await fleet.stop();
+      await Promise.all([...statusWrites]);
     },
   };
 }

@@ -26,6 +26,8 @@ export interface InboundOptions {
   logger: Logger;
   /** Wakes the engine driver: an event may have made something due. */
   kick(): void;
+  /** Before it is handled (the live log shows the event before what it caused). */
+  onReceived?(event: ChannelEvent): void;
   onEvent?(event: ChannelEvent, outcome: { command?: string; runsStarted: number }): void;
 }
 
@@ -38,6 +40,11 @@ export class InboundHandler {
 
   async handle(event: ChannelEvent): Promise<void> {
     const { engine, router, mutex, logger } = this.#o;
+    try {
+      this.#o.onReceived?.(event);
+    } catch (error) {
+      logger.warn({ err: error }, 'inbound listener failed (ignored)');
+    }
     const outcome = await mutex.runExclusive(async () => {
       const command = await router.route(event);
       if (command.handled && event.kind === 'message') {

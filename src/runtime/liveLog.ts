@@ -33,6 +33,9 @@ const REASONS: Record<string, string> = {
   account_unknown: 'the account is not configured',
 };
 
+/** Assist rows of these kinds go out as task cards; other assist rows (notes, tags) are done by the bot itself. */
+const CARD_KINDS = new Set(['say', 'roomSay', 'moment', 'invite']);
+
 export function explainReason(reason: string): string {
   return REASONS[reason] ?? reason;
 }
@@ -79,21 +82,26 @@ export class LiveLog {
     }
   }
 
-  inbound(event: ChannelEvent, outcome: { command?: string; runsStarted: number }): void {
-    const flows = outcome.runsStarted > 0 ? `  → ${outcome.runsStarted} flow run${outcome.runsStarted === 1 ? '' : 's'}` : '';
+  /** An event as it comes in (what it causes follows on the next lines). Staff commands are shown by `command`. */
+  inbound(event: ChannelEvent): void {
     switch (event.kind) {
       case 'message':
-        if (outcome.command) return this.#line(event.accountId, `⌘ staff ${maskName(event.contact.name)}: /${outcome.command}`);
-        return this.#line(event.accountId, `← ${maskName(event.contact.name)}${event.room ? ` in ${event.room.topic}` : ''}:${this.#quote(event.text) || ` (${event.media ?? 'message'})`}${flows}`);
+        if (!event.room && /^\s*[/／]/u.test(event.text)) return; // maybe a staff command: shown once routed
+        return this.#line(event.accountId, `← ${maskName(event.contact.name)}${event.room ? ` in ${event.room.topic}` : ''}:${this.#quote(event.text) || ` (${event.media ?? 'message'})`}`);
       case 'friend.added':
-        return this.#line(event.accountId, `+ new friend ${maskName(event.contact.name)}${event.hello ? `, hello${this.#quote(event.hello)}` : ''}${flows}`);
+        return this.#line(event.accountId, `+ new friend ${maskName(event.contact.name)}${event.hello ? `, hello${this.#quote(event.hello)}` : ''}`);
       case 'room.joined':
-        return this.#line(event.accountId, `+ ${maskName(event.member.name)} joined ${event.room.topic}${event.inviter ? `, invited by ${maskName(event.inviter.name)}` : ''}${flows}`);
+        return this.#line(event.accountId, `+ ${maskName(event.member.name)} joined ${event.room.topic}${event.inviter ? `, invited by ${maskName(event.inviter.name)}` : ''}`);
       case 'room.left':
-        return this.#line(event.accountId, `- ${maskName(event.member.name)} left ${event.room.topic}${flows}`);
+        return this.#line(event.accountId, `- ${maskName(event.member.name)} left ${event.room.topic}`);
       default:
-        return this.#line(event.accountId, `← ${event.kind}${flows}`);
+        return this.#line(event.accountId, `← ${event.kind}`);
     }
+  }
+
+  command(event: ChannelEvent, command: string): void {
+    const who = 'contact' in event ? maskName(event.contact.name) : 'staff';
+    this.#line(event.accountId, `⌘ staff ${who}: /${command}`);
   }
 
   /** The engine's side: runs and sends. */
@@ -111,7 +119,9 @@ export class LiveLog {
     const what = `${describe(entry.action, contactName(entry))}${entry.flowId ? `  [${entry.flowId}]` : ''}`;
     switch (outcome.decision) {
       case 'sent':
-        if (outcome.mode === 'assist' || entry.mode === 'assist') return this.#line(entry.accountId, `✎ task card #${entry.id} to the owner: ${what}`);
+        if ((outcome.mode === 'assist' || entry.mode === 'assist') && CARD_KINDS.has(entry.action.kind)) {
+          return this.#line(entry.accountId, `✎ task card #${entry.id} to the owner: ${what}`);
+        }
         return this.#line(entry.accountId, `→ ${what}${this.#quote(textOf(entry.action))}`);
       case 'deferred':
         // Re-deferred for the same reason: already said.

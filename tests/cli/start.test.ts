@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runStart } from '../../src/cli/commands/start.ts';
@@ -19,7 +19,7 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('kocflow start on the embedded store', () => {
-  it('creates and migrates the store, lists the flows, and stops cleanly releasing the lock', async () => {
+  it('without kocflow.yaml runs the built-in demo: migrates the store, logs three mock bots in, stops cleanly releasing the lock', async () => {
     let output = '';
     let announceReady: () => void = () => {};
     const ready = new Promise<void>((r) => { announceReady = r; });
@@ -31,16 +31,21 @@ describe('kocflow start on the embedded store', () => {
       cwd: work,
     };
     const controller = new AbortController();
-    const running = runStart({ playbooks: 'sop-playbooks', watch: true }, io, controller.signal);
+    const running = runStart({ watch: true, demoTraffic: false }, io, controller.signal);
     await ready;
     expect(output).toMatch(new RegExp(`store: embedded at .*\\.kocflow/data \\(${migrations} migrations? applied\\)`));
+    expect(output).toContain('config: no kocflow.yaml: the built-in demo (three accounts on the mock puppet)');
     expect(output).toContain('playbooks: sop-playbooks: 12 flows, 2 campaigns, 1 task, tiers 普通 → 潜力 → 核心');
     expect(output).toMatch(/weekly-moments\s+cron "0 20 \* \* 1,3,5", next \d{4}-\d\d-\d\d 20:00 Asia\/Shanghai/);
     expect(output).toMatch(/new-customer-7d\s+on friend.added/);
-    expect(output).toContain('playbook versions: 12 new recorded in the store');
+    expect(output.match(/^account \S+\s+\S+\s+mock puppet \(simulated WeChat\)$/gm)).toHaveLength(3);
+    // The mock bots log in a moment after they start.
+    for (let i = 0; i < 2000 && (output.match(/● logged in as/g) ?? []).length < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(output.match(/● logged in as/g)).toHaveLength(3);
     controller.abort();
     expect(await running).toBe(0);
     expect(output).toContain('stopped cleanly');
+    expect(output.match(/■ stopped/g)).toHaveLength(3);
 
     // The lock is released: another opener gets the store, already migrated, with the versions recorded once.
     const store = await openStore({ dataDir: join(work, '.kocflow/data') });
@@ -50,10 +55,24 @@ describe('kocflow start on the embedded store', () => {
       const version = await store.prisma.playbookVersion.findFirstOrThrow({ where: { flowId: 'new-customer-7d' } });
       expect(version.sourcePath).toBe('journeys/new-customer.yaml');
       expect((version.definition as { templates: Record<string, string[]> }).templates.welcome).toHaveLength(2);
+      expect(await store.prisma.account.count()).toBe(3);
+      expect(await store.prisma.interaction.count({ where: { kind: 'login' } })).toBe(3);
+      expect(await store.prisma.interaction.count({ where: { kind: 'logout' } })).toBe(3);
     } finally {
       await store.close();
     }
   }, 60_000);
+
+  it('refuses to start on a kocflow.yaml with errors, naming file, line and code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kocflow-start-bad-'));
+    writeFileSync(join(dir, 'kocflow.yaml'), 'accounts:\n  - id: a1\n    name: 小王\n    role: guide\n    puppett: mock\n');
+    let errors = '';
+    const io: CliIo = { out: () => {}, err: (t) => { errors += t; }, isTty: false, env: {}, cwd: dir };
+    await expect(runStart({ watch: false }, io, new AbortController().signal)).rejects.toThrow(/KOC_CONFIG_INVALID|kocflow did not start/);
+    expect(errors).toMatch(/^kocflow\.yaml:5:5: error KOC_CONFIG_UNKNOWN_KEY .*did you mean "puppet"/m);
+    expect(existsSync(join(dir, '.kocflow'))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('refuses to start when the playbooks have errors, before touching the store', async () => {
     cpSync(join(project, 'sop-playbooks'), join(work, 'broken'), { recursive: true });

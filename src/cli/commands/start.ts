@@ -1,33 +1,47 @@
-import { resolve, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CronExpressionParser } from 'cron-parser';
+import QRCode from 'qrcode';
 import { DEFAULT_TIME_ZONE } from '../../playbook/calendar.ts';
+import { formatDiagnostic } from '../../playbook/diagnostics.ts';
 import type { PlaybookSet } from '../../playbook/model.ts';
 import { PlaybookReloader, watchPlaybookFolder } from '../../playbook/watch.ts';
 import { formatLocal } from '../../playbook/templates/helpers.ts';
-import { createLogger } from '../../shared/logger.ts';
+import { KocError } from '../../shared/errors.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
+import { systemClock } from '../../shared/systemClock.ts';
+import { DEFAULT_CONFIG_FILE, type KocflowConfig } from '../../config/schema.ts';
+import { accountProfiles, demoConfig, loadConfig, playbooksFolder, resolvePuppet, syncConfigToStore } from '../../config/index.ts';
+import type { RuntimeAccount } from '../../runtime/app.ts';
+import type { PuppetHandle } from '../../bot/puppetHandle.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import type { CommandResult } from '../main.ts';
 import { addStoreOptions, storeOptionsFrom } from '../storeOptions.ts';
 
 export interface StartOptions {
-  playbooks: string;
+  /** Overrides the config's `playbooks` folder. */
+  playbooks?: string;
+  config?: string;
   dataDir?: string;
   watch: boolean;
+  /** false: no synthetic customers even when the config asks for them. */
+  demoTraffic?: boolean;
 }
 
 /**
- * `kocflow start`: opens (and on the embedded store, creates and migrates) the store, loads the playbooks with
- * the same loader as lint, and watches them. Bots, the engine and the dashboard join this command as their
- * issues land; it says plainly what runs and what does not yet.
+ * `kocflow start`: the product. Loads kocflow.yaml (or, without one, the built-in demo), the playbooks (hot
+ * reload), opens and migrates the store, starts one bot per account, the engine and its driver, and prints a live
+ * log of what each flow does and why. Ctrl-C finishes the sends in flight, stops the bots, releases the store.
  */
 export function registerStart(program: Command, io: CliIo, done: CommandResult): void {
   addStoreOptions(
     program
       .command('start')
-      .description('run kocflow: store, playbooks (hot reload); Ctrl-C stops it cleanly')
-      .option('--playbooks <dir>', 'the playbook folder', 'sop-playbooks')
-      .option('--no-watch', 'do not watch the playbook folder for changes'),
+      .description('run kocflow: the bots, the flow engine, hot reload and a live log; Ctrl-C stops it cleanly')
+      .option('--config <file>', `the configuration file (default ./${DEFAULT_CONFIG_FILE}; without one, a built-in demo)`)
+      .option('--playbooks <dir>', 'the playbook folder (default: the config\'s `playbooks`)')
+      .option('--no-watch', 'do not watch the playbook folder for changes')
+      .option('--no-demo-traffic', 'no synthetic customers on the mock accounts'),
   ).action(async (options: StartOptions) => {
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -44,50 +58,144 @@ export function registerStart(program: Command, io: CliIo, done: CommandResult):
 
 export async function runStart(options: StartOptions, io: CliIo, signal: AbortSignal): Promise<number> {
   const logger = createLogger({ level: io.env.KOCFLOW_LOG_LEVEL ?? 'warn' });
-  const root = resolve(io.cwd, options.playbooks);
+  const { config, configLabel } = readConfig(options, io);
+  const root = options.playbooks ? resolve(io.cwd, options.playbooks) : playbooksFolder(configLabel.path, config);
   const reloader = new PlaybookReloader(root, logger);
   const { openStore } = await import('../../store/openStore.ts');
-  const store = await openStore({ ...storeOptionsFrom(options, io), logger });
+  const storeOptions = storeOptionsFrom(options, io);
+  const store = await openStore({ ...storeOptions, logger });
+  let runtime: Awaited<ReturnType<typeof import('../../runtime/app.ts').startRuntime>> | undefined;
+  let traffic: import('../../demo/traffic.ts').DemoTraffic | undefined;
+  let watcher: ReturnType<typeof watchPlaybookFolder> | undefined;
   try {
-    const { createRepositories } = await import('../../store/repositories/index.ts');
-    const versions = createRepositories(store.prisma).playbookVersions;
-    const recordVersions = async (set: PlaybookSet) => {
-      let created = 0;
-      for (const flow of set.flows.values()) {
-        const definition = JSON.parse(JSON.stringify({ flow: flow.document, templates: flow.templates }));
-        const result = await versions.record({ flowId: flow.document.id, contentHash: flow.hash, sourcePath: flow.source.file, definition });
-        if (result.created) created++;
-      }
-      return created;
-    };
     const status = await store.migrationStatus();
     const pending = status.filter((m) => m.state !== 'applied');
     io.out(`store: ${store.kind === 'embedded' ? 'embedded' : 'PostgreSQL'} at ${store.location} (${status.length - pending.length} migration${status.length === 1 ? '' : 's'} applied${pending.length ? `, ${pending.length} NOT applied: run kocflow migrate` : ''})\n`);
+    io.out(`config: ${configLabel.text}\n`);
     printPlaybooks(io, relative(io.cwd, root) || '.', reloader.current());
-    const created = await recordVersions(reloader.current());
-    io.out(`playbook versions: ${created} new recorded in the store\n`);
-    reloader.onChange((set) => {
-      recordVersions(set).then(
-        (n) => io.out(`playbooks reloaded: ${set.flows.size} flows, ${n} new version${n === 1 ? '' : 's'} recorded\n`),
-        (error: unknown) => logger.error({ err: error }, 'could not record the reloaded playbook versions'),
-      );
-    });
-    io.out('not running yet: the bots and the flow engine (issues #5 and #6) and the dashboard (#9).\n');
 
-    const watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
+    const now = systemClock.now();
+    const synced = await syncConfigToStore(store.prisma, config, now);
+    const profiles = accountProfiles(config, { now, firstSeen: synced.firstSeen });
+    const staffNames = new Map(config.staff.map((s) => [s.id, s.name]));
+    const puppetRoot = join(options.dataDir ? resolve(io.cwd, options.dataDir) : resolve(io.cwd, io.env.KOCFLOW_DATA_DIR ?? '.kocflow/data'), '..', 'puppets');
+
+    const mockIds = new Set<string>();
+    const accounts: RuntimeAccount[] = [];
+    for (const account of config.accounts) {
+      const profile = profiles.find((p) => p.id === account.id)!;
+      const puppet = resolvePuppet(account, io.env);
+      const people = [account.owner, ...account.commanders].filter((id): id is string => id !== undefined);
+      if (puppet.kind === 'mock') {
+        mockIds.add(account.id);
+        // A simulated WeChat cannot be banned: the demo's pacing lets a newcomer see answers at any hour.
+        Object.assign(profile.pacing, config.demo.pacing);
+      }
+      accounts.push({
+        profile,
+        commanders: account.commanders,
+        makePuppet: () => makePuppet(account.id, account.name, puppet, people.map((id) => ({ id, name: staffNames.get(id) ?? id })), join(puppetRoot, account.id), logger),
+      });
+      const how = puppet.kind === 'mock' ? 'mock puppet (simulated WeChat)' : puppet.kind === 'service' ? `puppet-service${puppet.endpoint ? ` at ${puppet.endpoint.host}:${puppet.endpoint.port}${puppet.endpoint.tls ? ' (TLS)' : ''}` : ''}` : `not started: ${puppet.code} ${puppet.message}`;
+      io.out(`account ${account.id.padEnd(12)} ${account.role.padEnd(10)} ${how}\n`);
+    }
+
+    const withTraffic = options.demoTraffic !== false && config.demo.traffic && mockIds.size > 0;
+    const { startRuntime } = await import('../../runtime/app.ts');
+    runtime = await startRuntime({
+      prisma: store.prisma, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
+      clock: systemClock, logger, optOutWords: config.optOutWords,
+      liveLog: { write: (line) => io.out(line), showText: mockIds.size === config.accounts.length },
+      onBotStatus: (accountId, botStatus) => {
+        if (botStatus.state === 'waiting_for_scan' && botStatus.qr) printQr(io, accountId, botStatus.qr);
+      },
+    });
+    reloader.onChange((set) => io.out(`playbooks reloaded: ${set.flows.size} flows\n`));
+
+    if (withTraffic) {
+      const { DemoTraffic } = await import('../../demo/traffic.ts');
+      const { seededRandom } = await import('../../shared/random.ts');
+      const running = runtime;
+      traffic = new DemoTraffic({
+        accounts: config.accounts.filter((a) => mockIds.has(a.id)).map((a) => ({
+          id: a.id,
+          staff: [a.owner, ...a.commanders].filter((id): id is string => id !== undefined),
+          world: () => {
+            const bot = running.fleet.get(a.id);
+            const handle = bot?.puppet();
+            const self = bot?.status().self;
+            if (!handle?.mocker || !handle.mockPuppet || !self) return undefined;
+            return { mocker: handle.mocker, puppet: handle.mockPuppet, selfId: self.externalId };
+          },
+        })),
+        playbooks: () => reloader.current(),
+        random: seededRandom(Number(io.env.KOCFLOW_DEMO_SEED ?? Date.now() % 1_000_000)),
+        logger,
+      });
+      traffic.start();
+    }
+
+    watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
     await watcher?.ready;
+    io.out(`dashboard: not served yet (issue #9); the live log below shows what every flow does and why\n`);
+    if (withTraffic) io.out('demo: synthetic customers add the mock accounts, ask prices, join 车友会 groups and opt out; edit a playbook to see it reload\n');
     io.out(options.watch ? `watching ${relative(io.cwd, root) || '.'} for changes; press Ctrl-C to stop\n` : 'press Ctrl-C to stop\n');
     await new Promise<void>((resolveStop) => {
       if (signal.aborted) resolveStop();
       signal.addEventListener('abort', () => resolveStop(), { once: true });
     });
-    io.out('stopping…\n');
-    await watcher?.close();
+    io.out('stopping: finishing the sends in flight…\n');
   } finally {
+    traffic?.stop();
+    await runtime?.stop();
+    await watcher?.close();
     await store.close();
   }
   io.out('stopped cleanly\n');
   return EXIT.ok;
+}
+
+function readConfig(options: StartOptions, io: CliIo): { config: KocflowConfig; configLabel: { path: string; text: string } } {
+  const path = resolve(io.cwd, options.config ?? DEFAULT_CONFIG_FILE);
+  const label = relative(io.cwd, path) || path;
+  const load = loadConfig(path, { label, required: options.config !== undefined });
+  if (!load.found) {
+    return { config: demoConfig(), configLabel: { path, text: `no ${label}: the built-in demo (three accounts on the mock puppet)` } };
+  }
+  const errors = load.diagnostics.filter((d) => d.severity === 'error');
+  for (const d of load.diagnostics) io.err(formatDiagnostic(d) + '\n');
+  if (errors.length > 0 || !load.config) {
+    throw new KocError('KOC_CONFIG_INVALID', `${label} has ${errors.length} error${errors.length === 1 ? '' : 's'}; kocflow did not start`, {
+      hint: `fix them (kocflow lint shows them too) and start again`,
+    });
+  }
+  return { config: load.config, configLabel: { path, text: label } };
+}
+
+async function makePuppet(
+  accountId: string, name: string, resolved: ReturnType<typeof resolvePuppet>, staff: { id: string; name: string }[], dataDir: string, logger: Logger,
+): Promise<PuppetHandle> {
+  if (resolved.kind === 'error') {
+    // Retrying cannot help: the account waits for its configuration (the bot reports `failed` with this).
+    throw Object.assign(new KocError(resolved.code, resolved.message, { hint: resolved.hint }), { retryable: false });
+  }
+  const { createPuppet } = await import('../../bot/puppet/createPuppet.ts');
+  if (resolved.kind === 'mock') {
+    const puppet = await createPuppet(accountId, { kind: 'mock', self: { id: `self-${accountId}`, name } }, { dataDir, logger });
+    // The account's staff are its contacts in the simulated world, so their task cards and answers reach them.
+    for (const person of staff) {
+      if (!puppet.mocker!.cacheContactPayload.has(person.id)) puppet.mocker!.createContact({ id: person.id, name: person.name });
+    }
+    return puppet;
+  }
+  return createPuppet(accountId, { kind: 'service', token: resolved.token, ...(resolved.endpoint ? { endpoint: resolved.endpoint } : {}) }, { dataDir, logger });
+}
+
+function printQr(io: CliIo, accountId: string, qr: string): void {
+  QRCode.toString(qr, { type: 'terminal', small: true }).then(
+    (art) => io.out(`account ${accountId}: scan this QR code with the account's WeCom app to log in\n${art}\n`),
+    () => io.out(`account ${accountId}: log in by scanning the QR code for ${qr}\n`),
+  );
 }
 
 function count(n: number, noun: string): string {

@@ -50,14 +50,14 @@ export const RUNTIME_OPTIONS = {
 export function formatLocal(instant: Date, format: string, timeZone: string): string {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-US', {
-      timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit', hourCycle: 'h23',
+      timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
     })
       .formatToParts(instant)
       .map((p) => [p.type, p.value]),
   ) as Record<string, string>;
   const tokens: Record<string, string> = {
     YYYY: parts.year!, MM: parts.month!.padStart(2, '0'), M: parts.month!, DD: parts.day!.padStart(2, '0'),
-    D: parts.day!, HH: parts.hour!.padStart(2, '0'), H: parts.hour!, mm: parts.minute!.padStart(2, '0'),
+    D: parts.day!, HH: parts.hour!.padStart(2, '0'), H: parts.hour!, mm: parts.minute!.padStart(2, '0'), ss: parts.second!.padStart(2, '0'),
   };
-  return format.replace(/YYYY|MM|M|DD|D|HH|H|mm/g, (token) => tokens[token]!);
+  return format.replace(/YYYY|MM|M|DD|D|HH|H|mm|ss/g, (token) => tokens[token]!);
 }
