@@ -90,7 +90,7 @@ export class WechatyChannel implements Channel {
         if (action.text) builder.add(action.text);
         for (const image of action.images ?? []) builder.add(await this.#file(image));
         if (action.video) builder.add(await this.#file(action.video));
-        if (action.link) builder.add(new bot.UrlLink({ url: action.link.url, title: action.link.title, description: action.link.description ?? '', ...(action.link.thumbnail ? { thumbnailUrl: action.link.thumbnail } : {}) }));
+        if (action.link) builder.add(new bot.UrlLink({ url: action.link.url, title: action.link.title, description: action.link.description ?? '', ...(isUrl(action.link.thumbnail) ? { thumbnailUrl: action.link.thumbnail } : {}) }));
         const post = await bot.publish(await builder.build());
         return post ? { ok: true, externalMessageId: post.id } : { ok: true };
       }
@@ -130,11 +130,11 @@ export class WechatyChannel implements Channel {
     const parts: Array<FileBox | impls.UrlLinkInterface | impls.MiniProgramInterface> = [];
     if (content.image) parts.push(await this.#file(content.image));
     if (content.link) {
-      parts.push(new bot.UrlLink({ url: content.link.url, title: content.link.title, description: content.link.description ?? '', ...(content.link.thumbnail ? { thumbnailUrl: content.link.thumbnail } : {}) }));
+      parts.push(new bot.UrlLink({ url: content.link.url, title: content.link.title, description: content.link.description ?? '', ...(isUrl(content.link.thumbnail) ? { thumbnailUrl: content.link.thumbnail } : {}) }));
     }
     if (content.miniProgram) {
       const mp = content.miniProgram;
-      parts.push(new bot.MiniProgram({ appid: mp.appId, title: mp.title, pagePath: mp.pagePath, ...(mp.thumbnail ? { thumbUrl: mp.thumbnail } : {}) }));
+      parts.push(new bot.MiniProgram({ appid: mp.appId, title: mp.title, pagePath: mp.pagePath, ...(isUrl(mp.thumbnail) ? { thumbUrl: mp.thumbnail } : {}) }));
     }
     let first: unknown;
     if (content.text) first = mentions.length > 0 ? await (to as impls.RoomInterface).say(content.text, ...mentions) : await to.say(content.text);
@@ -151,6 +151,14 @@ export class WechatyChannel implements Channel {
     if (!path.startsWith(this.#assetRoot + sep)) throw new Error(`asset path leaves the playbook folder: ${relativePath}`);
     return FileBox.fromBase64((await readFile(path)).toString('base64'), basename(path));
   }
+}
+
+/**
+ * Card thumbnails must be URLs the phone can load; a playbook asset is a file on this machine, which nothing
+ * serves yet (the web server of issue #9 will), so such a card goes without its thumbnail.
+ */
+function isUrl(value: string | undefined): value is string {
+  return value !== undefined && /^https?:\/\//.test(value);
 }
 
 function notFound(what: string): ActionResult {

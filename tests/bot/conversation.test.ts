@@ -1,4 +1,10 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { DemoTraffic } from '../../src/demo/traffic.ts';
+import { seededRandom } from '../../src/shared/random.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { guideAccount } from '../support/engine.ts';
 import { runtimeWorld, type RuntimeWorld } from '../support/runtime.ts';
 import { describeEachStore } from '../support/stores.ts';
@@ -37,6 +43,19 @@ trigger: { on: manual, subject: account }
 steps:
   - moment: { text: "春季新品到店" }
     mode: assist
+`;
+
+const EVERY_ACTION = `id: every-action
+trigger: { on: manual, subject: contact }
+steps:
+  - say: { text: "您好，这是本季画册", image: img/a.png }
+  - say:
+      link: { url: "https://example.com/spring", title: 春季新品, description: 点击查看, thumbnail: img/a.png }
+  - say:
+      miniProgram: { appId: wx1234567890abcdef, title: 领取回归礼, pagePath: pages/coupon/index }
+  - tag: [老客, 沉睡]
+  - untag: [沉睡]
+  - inviteToRoom: { topic: "VIP*" }
 `;
 
 const worlds: RuntimeWorld[] = [];
@@ -201,6 +220,66 @@ describeEachStore('conversations on the mock puppet', (ctx) => {
     const again = w.customer('李强', 'sh-guide-1', bob.id);
     await w.runUntil(later(10));
     expect(again.received).toEqual(['价格表马上发您']);
+  });
+
+  it('every action kind on a contact goes through Wechaty: image, link card, mini program, tag, untag, room invite', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'kocflow-assets-'));
+    mkdirSync(join(folder, 'img'));
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201e2217bc70000000049454e44ae426082', 'hex');
+    writeFileSync(join(folder, 'img/a.png'), png);
+    try {
+      const w = await world({ 'every.yaml': EVERY_ACTION }, {
+        assets: { 'img/a.png': '' }, runtime: { playbooksRoot: folder },
+        accounts: [{ profile: guideAccount({ ownerStaffExternalId: 'staff-lin' }, { perContactPerDay: 10 }) }],
+      });
+      const amy = w.customer('王芳');
+      const vip = w.room('VIP 专属群', []);
+      await w.runtime.inbound.handle({ kind: 'message', accountId: 'sh-guide-1', eventId: 'seed', at: w.clock.now(), contact: { externalId: amy.id, name: '王芳' }, text: '你好' });
+      const contact = await w.prisma.contact.findFirstOrThrow({ where: { externalId: amy.id } });
+      await w.runtime.engine.startManual('every-action', 'sh-guide-1', { kind: 'contact', id: contact.id }, 'one');
+      await w.runUntil(later(60));
+      const calls = w.mocks().puppet.callLog.entries();
+      expect(calls.map((c) => c.kind)).toEqual(['messageSendUrl', 'messageSendMiniProgram', 'tagContactAdd', 'tagContactAdd', 'tagContactRemove', 'roomAdd']);
+      expect(calls[0]).toMatchObject({ conversationId: amy.id, urlLink: { url: 'https://example.com/spring', title: '春季新品' } });
+      expect((calls[0] as { urlLink: { thumbnailUrl?: string } }).urlLink.thumbnailUrl).toBeUndefined(); // an asset is not a URL a phone can load
+      expect(calls[1]).toMatchObject({ miniProgram: { appid: 'wx1234567890abcdef', pagePath: 'pages/coupon/index' } });
+      expect(calls.slice(2, 5).map((c) => [c.kind, (c as { tagId: string }).tagId])).toEqual([['tagContactAdd', '老客'], ['tagContactAdd', '沉睡'], ['tagContactRemove', '沉睡']]);
+      expect(calls[5]).toMatchObject({ roomId: vip.id, contactId: amy.id });
+      // The text, then the image as its own message, then the cards.
+      expect(amy.received.slice(0, 2)).toEqual(['您好，这是本季画册', '[6: ]']); // 6: an image (the mock drops its name)
+      const kinds = await w.prisma.outboxEntry.findMany({ orderBy: { id: 'asc' }, select: { kind: true, status: true } });
+      expect(kinds).toEqual(['say', 'say', 'say', 'tag', 'untag', 'invite'].map((kind) => ({ kind, status: 'sent' })));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('the demo traffic drives real flows: new friends get the welcome, price questions the answer, group joins a greeting', async () => {
+    const w = await world({ 'welcome.yaml': WELCOME, 'price.yaml': PRICE, 'club.yaml': CLUB });
+    const traffic = new DemoTraffic({
+      accounts: [{ id: 'sh-guide-1', staff: ['staff-lin'], world: () => ({ mocker: w.mocks().mocker, puppet: w.mocks().puppet, selfId: w.mocks().self.id }) }],
+      playbooks: () => w.set, random: seededRandom(3), logger: silentLogger(),
+      timers: { setTimeout: () => 0, clearTimeout: () => {} },
+    });
+    for (let i = 0; i < 40; i++) traffic.act();
+    // Each action reaches the bot as an event, through Wechaty: wait until they stop coming.
+    for (let quiet = 0, seen = -1, i = 0; quiet < 50 && i < 5000; i++) {
+      quiet = w.handled.length === seen ? quiet + 1 : 0;
+      seen = w.handled.length;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await w.runUntil(later(120));
+    const kinds = (kind: string) => w.handled.filter((h) => h.event.kind === kind);
+    expect(kinds('friend.added').length).toBeGreaterThan(5);
+    expect(kinds('room.joined').length).toBeGreaterThan(0);
+    const runs = await w.prisma.flowRun.groupBy({ by: ['flowId'], _count: true, orderBy: { flowId: 'asc' } });
+    expect(Object.fromEntries(runs.map((r) => [r.flowId, r._count]))).toEqual({
+      club: kinds('room.joined').length,
+      price: kinds('message').filter((h) => /多少钱|价格/.test((h.event as { text: string }).text)).length,
+      welcome: kinds('friend.added').length,
+    });
+    const sent = await w.prisma.outboxEntry.groupBy({ by: ['kind', 'status'], _count: true });
+    expect(sent.every((row) => row.status === 'sent')).toBe(true);
   });
 
   it('one account failing to start and one throwing handler leave the other account working', async () => {

@@ -30,6 +30,8 @@ export interface WorldAccount {
 
 export interface RuntimeWorld {
   runtime: Runtime;
+  /** The playbooks it runs. */
+  set: PlaybookSet;
   clock: FakeClock;
   prisma: Store['prisma'];
   /** The mock world of an account (after its bot started). */
@@ -50,7 +52,7 @@ export interface RuntimeWorld {
 export interface Customer {
   contact: mock.ContactMock;
   id: string;
-  /** Texts this person received from the bot, in order. */
+  /** What this person received from the bot, in order: texts, and `[type: file name]` for media. */
   received: string[];
   say(text: string): void;
 }
@@ -137,14 +139,16 @@ export async function runtimeWorld(store: Store, options: {
   };
 
   return {
-    runtime, clock, prisma: store.prisma, handled, mocks, waitForLogins,
+    runtime, set, clock, prisma: store.prisma, handled, mocks, waitForLogins,
     customer(name, accountId = firstAccount, id) {
       const { mocker, self } = mocks(accountId);
       const contact = id && mocker.cacheContactPayload.has(id) ? mocker.ContactMock.load(id) : mocker.createContact({ name, ...(id ? { id } : {}) });
       const received: string[] = [];
       // The mocker tells a contact about every message of its conversations, its own included.
-      (contact as unknown as EventEmitter).on('message', (message: { text(): string; talker(): { id: string } }) => {
-        if (message.talker().id !== contact.id) received.push(message.text());
+      (contact as unknown as EventEmitter).on('message', (message: { text(): string | undefined; talker(): { id: string }; payload: { type: number; filename?: string } }) => {
+        if (message.talker().id === contact.id) return;
+        // Text as is; anything else as [type number: file name] (an image arrives as a file).
+        received.push(message.text() ?? `[${message.payload.type}: ${message.payload.filename ?? ''}]`);
       });
       return { contact, id: contact.id, received, say: (text) => contact.say(text).to(self) };
     },
