@@ -18,7 +18,8 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.KOCFLOW_LOG_LEVEL ?? 'info';
   const base = { redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, level };
-  return options.destination ? pino(base, options.destination) : pino(base);
+  // stderr by default: stdout is for what a command prints for people and pipes (the live log, tables, JSON).
+  return pino(base, options.destination ?? pino.destination({ dest: 2, sync: true }));
 }
 
 /** A logger that writes nothing: for tests and library callers that did not ask for logs. */
