@@ -3,15 +3,15 @@ import type { Command } from 'commander';
 import { CronExpressionParser } from 'cron-parser';
 import QRCode from 'qrcode';
 import { DEFAULT_TIME_ZONE } from '../../playbook/calendar.ts';
-import { formatDiagnostic } from '../../playbook/diagnostics.ts';
 import type { PlaybookSet } from '../../playbook/model.ts';
 import { PlaybookReloader, watchPlaybookFolder } from '../../playbook/watch.ts';
 import { formatLocal } from '../../playbook/templates/helpers.ts';
 import { KocError } from '../../shared/errors.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { systemClock } from '../../shared/systemClock.ts';
-import { DEFAULT_CONFIG_FILE, type KocflowConfig } from '../../config/schema.ts';
-import { accountProfiles, demoConfig, loadConfig, playbooksFolder, resolvePuppet, syncConfigToStore } from '../../config/index.ts';
+import { DEFAULT_CONFIG_FILE } from '../../config/schema.ts';
+import { accountProfiles, playbooksFolder, resolvePuppet, syncConfigToStore } from '../../config/index.ts';
+import { readConfig } from '../configOption.ts';
 import type { RuntimeAccount } from '../../runtime/app.ts';
 import type { PuppetHandle } from '../../bot/puppetHandle.ts';
 import { EXIT, type CliIo } from '../io.ts';
@@ -58,7 +58,7 @@ export function registerStart(program: Command, io: CliIo, done: CommandResult):
 
 export async function runStart(options: StartOptions, io: CliIo, signal: AbortSignal): Promise<number> {
   const logger = createLogger({ level: io.env.KOCFLOW_LOG_LEVEL ?? 'warn' });
-  const { config, configLabel } = readConfig(options, io);
+  const { config, configLabel } = readConfig(options.config, io);
   const root = options.playbooks ? resolve(io.cwd, options.playbooks) : playbooksFolder(configLabel.path, config);
   const reloader = new PlaybookReloader(root, logger);
   const { openStore } = await import('../../store/openStore.ts');
@@ -153,23 +153,6 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
   }
   io.out('stopped cleanly\n');
   return EXIT.ok;
-}
-
-function readConfig(options: StartOptions, io: CliIo): { config: KocflowConfig; configLabel: { path: string; text: string } } {
-  const path = resolve(io.cwd, options.config ?? DEFAULT_CONFIG_FILE);
-  const label = relative(io.cwd, path) || path;
-  const load = loadConfig(path, { label, required: options.config !== undefined });
-  if (!load.found) {
-    return { config: demoConfig(), configLabel: { path, text: `no ${label}: the built-in demo (three accounts on the mock puppet)` } };
-  }
-  const errors = load.diagnostics.filter((d) => d.severity === 'error');
-  for (const d of load.diagnostics) io.err(formatDiagnostic(d) + '\n');
-  if (errors.length > 0 || !load.config) {
-    throw new KocError('KOC_CONFIG_INVALID', `${label} has ${errors.length} error${errors.length === 1 ? '' : 's'}; kocflow did not start`, {
-      hint: `fix them (kocflow lint shows them too) and start again`,
-    });
-  }
-  return { config: load.config, configLabel: { path, text: label } };
 }
 
 async function makePuppet(
