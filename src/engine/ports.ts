@@ -214,6 +214,8 @@ export interface EngineStore {
   listRooms(accountId: string, topicPattern: string): Promise<RoomRecord[]>;
   listStaff(accountId: string, filter: { roles?: string[]; tiers?: string[] }): Promise<StaffRecord[]>;
   getStaff(id: string): Promise<StaffRecord | undefined>;
+  /** A staff member who has not left, by WeCom user id (how the channel names a room's inviter); undefined if none. */
+  findStaffByExternalId(externalId: string): Promise<StaffRecord | undefined>;
   setTags(contactId: string, add: string[], remove: string[], source: string, at: Instant): Promise<void>;
   setOptedOut(contactId: string, at: Instant): Promise<boolean>;
 

@@ -1056,6 +1056,13 @@ describeEachStore('engine store', (ctx) => {
     const noKoc = await staff('guide', '新导购');
     expect(await es().getStaff(noKoc)).toMatchObject({ tier: null, points: 0 });
     expect(await es().getStaff('00000000-0000-7000-8000-000000000000')).toBeUndefined();
+
+    // By WeCom user id (a room's inviter): only staff who have not left.
+    const byWecom = async (id: string) => (await ctx.prisma.staff.findUniqueOrThrow({ where: { id } })).wecomUserId;
+    expect(await es().findStaffByExternalId(await byWecom(amb))).toEqual(await es().getStaff(amb));
+    expect(await es().findStaffByExternalId(await byWecom(noKoc))).toMatchObject({ id: noKoc, tier: null });
+    expect(await es().findStaffByExternalId(await byWecom(left))).toBeUndefined();
+    expect(await es().findStaffByExternalId(unique('wm-customer'))).toBeUndefined();
   });
 
   // ─────────────────────────────────────────────────────────────────────────────────── schedules, log
