@@ -295,6 +295,11 @@ class DispatchBatch {
       return 'not sent';
     }
     if (result.ok) {
+      if (this.#ledger.backoffMinutes(entry.accountId) !== null) {
+        // The first send through after a back-off ends the streak: the next throttle is a first one again.
+        await this.#deps.store.endBackoffStreak(entry.accountId);
+        this.#ledger.endBackoffStreak(entry.accountId);
+      }
       this.#settle(entry, {
         decision: 'sent', ...(result.externalMessageId ? { externalMessageId: result.externalMessageId } : {}),
         ...(mode === 'assist' ? { mode: 'assist' as const } : {}),
@@ -307,11 +312,12 @@ class DispatchBatch {
     this.#ledger.count(entry, -1);
     const account = this.#deps.accounts.get(entry.accountId)!; // #decide sends only for known accounts
     if (result.throttled) {
-      const minutes = nextThrottleBackoff(null, account.pacing);
+      // Throttles with no successful send between them double the back-off (the streak is stored with the account).
+      const minutes = nextThrottleBackoff(this.#ledger.backoffMinutes(account.id), account.pacing);
       const until = new Date(this.#now.getTime() + (result.retryAfterMs ?? minutes * 60_000));
-      await this.#deps.store.setAccountBackoff(account.id, until, result.message);
-      this.#ledger.backOff(account.id, until);
-      this.#deps.logger.warn({ ...log, until: until.toISOString() }, 'throttled: the whole account backs off');
+      await this.#deps.store.setAccountBackoff(account.id, until, result.message, minutes);
+      this.#ledger.backOff(account.id, until, minutes);
+      this.#deps.logger.warn({ ...log, until: until.toISOString(), minutes }, 'throttled: the whole account backs off');
     }
     const atMostOnce = entry.action.kind === 'moment';
     if ((result.retryable || result.throttled) && !atMostOnce && entry.attempts + 1 < account.pacing.maxAttempts) {

@@ -87,8 +87,10 @@ export class Engine {
       return { runsStarted: 0 };
     }
 
+    // invitedBy conditions need to know whether the inviter is staff, and a KOC.
+    const inviterStaff = event.kind === 'room.joined' && event.inviter ? await store.findStaffByExternalId(event.inviter.externalId) : undefined;
     let started = 0;
-    for (const match of matchEvent(event, this.#set, account)) {
+    for (const match of matchEvent(event, this.#set, account, { inviterStaff })) {
       const subjectId = match.subject === 'room' ? room?.id : contact?.id;
       if (!subjectId) continue;
       const run = await this.#startRun(match.flow.document.id, match.flow.hash, account, match.subject, subjectId, match.occurrenceKey, { vars: match.vars, reply: match.reply }, now);

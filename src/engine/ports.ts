@@ -187,6 +187,11 @@ export interface AccountPacing {
   sentToday: number;
   lastSentAt: Instant | null;
   backoffUntil: Instant | null;
+  /**
+   * The length of the account's last back-off while throttles keep coming (null: no throttle since its last
+   * successful send): the next throttle backs off twice as long.
+   */
+  backoffMinutes: number | null;
 }
 
 /** Proactive sends to one contact, today (its account's local day) and in the last 30 days. */
@@ -217,6 +222,8 @@ export interface EngineStore {
   listRooms(accountId: string, topicPattern: string): Promise<RoomRecord[]>;
   listStaff(accountId: string, filter: { roles?: string[]; tiers?: string[] }): Promise<StaffRecord[]>;
   getStaff(id: string): Promise<StaffRecord | undefined>;
+  /** A staff member who has not left, by WeCom user id (how the channel names a room's inviter); undefined if none. */
+  findStaffByExternalId(externalId: string): Promise<StaffRecord | undefined>;
   setTags(contactId: string, add: string[], remove: string[], source: string, at: Instant): Promise<void>;
   setOptedOut(contactId: string, at: Instant): Promise<boolean>;
 
@@ -250,7 +257,13 @@ export interface EngineStore {
    * the time zone given with each (a contact's is its account's).
    */
   pacingSnapshot(now: Instant, accounts: { accountId: string; timeZone: string }[], contacts: { contactId: string; timeZone: string }[]): Promise<PacingSnapshot>;
-  setAccountBackoff(accountId: string, until: Instant, reason: string): Promise<void>;
+  /**
+   * Backs the account off until `until` (only ever extended) and records `minutes`, the back-off's length by the
+   * doubling rule, so the next throttle can double it.
+   */
+  setAccountBackoff(accountId: string, until: Instant, reason: string, minutes: number): Promise<void>;
+  /** A send went through after a back-off: the next throttle starts again from the configured length. */
+  endBackoffStreak(accountId: string): Promise<void>;
 
   // cron
   dueSchedules(now: Instant): Promise<ScheduleRecord[]>;

@@ -1,8 +1,8 @@
-import type { ChannelEvent } from '../domain/channel.ts';
+import type { ChannelEvent, ContactRef } from '../domain/channel.ts';
 import type { LoadedFlow, PlaybookSet } from '../playbook/model.ts';
 import type { EventTrigger } from '../playbook/schema/triggers.ts';
 import { accountMatches, topicMatches } from './accountMatch.ts';
-import type { AccountProfile } from './ports.ts';
+import type { AccountProfile, StaffRecord } from './ports.ts';
 
 /**
  * Which flows an event starts, for which subject, with which variables. The occurrence key is the event id, so a
@@ -17,18 +17,24 @@ export interface TriggerMatch {
   reply: boolean;
 }
 
-export function matchEvent(event: ChannelEvent, set: PlaybookSet, account: AccountProfile): TriggerMatch[] {
+/** What the engine looked up in the store about the event before matching it. */
+export interface EventFacts {
+  /** room.joined: the inviter among the staff (by WeCom user id); undefined when they are not staff (a customer). */
+  inviterStaff?: StaffRecord | undefined;
+}
+
+export function matchEvent(event: ChannelEvent, set: PlaybookSet, account: AccountProfile, facts: EventFacts = {}): TriggerMatch[] {
   const matches: TriggerMatch[] = [];
   for (const flow of set.flows.values()) {
     const doc = flow.document;
     if (!doc.enabled || 'cron' in doc.trigger || !accountMatches(doc.accounts, account)) continue;
-    const match = matchOne(doc.trigger, event);
+    const match = matchOne(doc.trigger, event, facts);
     if (match) matches.push({ flow, occurrenceKey: `event:${event.eventId}`, ...match });
   }
   return matches;
 }
 
-function matchOne(trigger: EventTrigger, event: ChannelEvent): Omit<TriggerMatch, 'flow' | 'occurrenceKey'> | undefined {
+function matchOne(trigger: EventTrigger, event: ChannelEvent, facts: EventFacts): Omit<TriggerMatch, 'flow' | 'occurrenceKey'> | undefined {
   switch (trigger.on) {
     case 'friend.added':
       return event.kind === 'friend.added' ? { subject: 'contact', vars: { friend: { hello: event.hello ?? '' } }, reply: true } : undefined;
@@ -50,7 +56,7 @@ function matchOne(trigger: EventTrigger, event: ChannelEvent): Omit<TriggerMatch
         subject: 'room',
         vars: {
           member: { name: event.member.name ?? '', externalId: event.member.externalId },
-          inviter: event.inviter ? { name: event.inviter.name ?? '', externalId: event.inviter.externalId } : null,
+          inviter: event.inviter ? inviterVars(event.inviter, facts.inviterStaff) : null,
         },
         reply: false,
       };
@@ -73,4 +79,19 @@ function matchOne(trigger: EventTrigger, event: ChannelEvent): Omit<TriggerMatch
     case 'manual':
       return undefined;
   }
+}
+
+/**
+ * The inviter as a run keeps it (template variables, and `invitedBy` for conditions): a KOC is a staff member in the
+ * KOC program (with a KOC profile, hence a tier), other staff are `staff`, anyone else a customer. Decided when the
+ * run starts, so a later change of the inviter's standing does not change what the run does.
+ */
+function inviterVars(inviter: ContactRef, staff: StaffRecord | undefined): Record<string, unknown> {
+  return {
+    name: inviter.name ?? staff?.name ?? '',
+    externalId: inviter.externalId,
+    isStaff: staff !== undefined,
+    isKoc: staff !== undefined && staff.tier !== null,
+    tier: staff?.tier ?? '',
+  };
 }

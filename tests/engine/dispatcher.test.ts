@@ -158,6 +158,42 @@ describeEachStore('the dispatcher', (ctx) => {
     ]);
   });
 
+  it('doubles the back-off while throttles repeat (at most 6 h); the first send that goes through ends the streak', async () => {
+    const pacing = { ...OPEN, quietHours: null, maxAttempts: 20 }; // default throttleBackoffMinutes: 10
+    const world = await engineWorld(await ctx.freshStore(), { files: FILES, accounts: [guideAccount({}, pacing)], start: NOW });
+    const [amy, ben] = await contacts(world, 'sh-guide-1', ['amy', 'ben']);
+    await world.deps.store.enqueue([send('sh-guide-1', amy!, 'amy 1')], NOW);
+    let throttling = true;
+    world.channel.failWith(() => (throttling ? { ok: false, throttled: true, retryable: true, message: 'frequency limit' } : undefined));
+    const account = () => world.prisma.account.findUniqueOrThrow({ where: { id: 'sh-guide-1' } });
+    /**
+     * Dispatches when the entry is due again and the back-off is over (each call is a new batch: the streak comes
+     * from the store) and returns the new back-off's length in minutes.
+     */
+    const throttledFor = async (): Promise<number> => {
+      const due = await world.prisma.outboxEntry.findFirstOrThrow({ where: { status: 'pending' } });
+      const next = Math.max(due.dueAt.getTime(), (await account()).backoffUntil?.getTime() ?? 0);
+      if (next > world.clock.now().getTime()) world.clock.set(new Date(next));
+      expect(await dispatchDue(world.deps, SET, world.clock.now())).toMatchObject({ sent: 0, retried: 1 });
+      return ((await account()).backoffUntil!.getTime() - world.clock.now().getTime()) / MINUTE;
+    };
+    const lengths = [];
+    for (let i = 0; i < 7; i++) lengths.push(await throttledFor());
+    expect(lengths).toEqual([10, 20, 40, 80, 160, 320, 360]);
+    expect((await account()).backoffMinutes).toBe(360);
+
+    throttling = false;
+    world.clock.set((await account()).backoffUntil!);
+    expect(await dispatchDue(world.deps, SET, world.clock.now())).toMatchObject({ sent: 1 });
+    expect(world.texts().map((t) => t.text)).toEqual(['amy 1']);
+    expect((await account()).backoffMinutes).toBeNull();
+
+    // The next throttle is a first one again.
+    throttling = true;
+    await world.deps.store.enqueue([send('sh-guide-1', ben!, 'ben 1', { dueAt: world.clock.now() })], world.clock.now());
+    expect(await throttledFor()).toBe(10);
+  });
+
   it('does not perform an entry another dispatcher claimed between the read and the claim', async () => {
     const world = await engineWorld(await ctx.freshStore(), { files: FILES, accounts: [guideAccount({}, OPEN)], start: NOW });
     const [amy, ben] = await contacts(world, 'sh-guide-1', ['amy', 'ben']);

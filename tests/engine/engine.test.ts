@@ -194,6 +194,53 @@ describeEachStore('the engine', (ctx) => {
     expect(account.backoffReason).toBe('frequency limit');
   });
 
+  it('resolves a room inviter among the staff: invitedBy koc for a KOC, staff for staff outside the program, customer otherwise', async () => {
+    const CLUB = `id: club
+trigger: { on: room.joined, room: { topic: "车友会*" } }
+steps:
+  - when: { invitedBy: koc }
+    roomSay: "感谢KOC {{inviter.name}}（{{inviter.tier}}）邀请 {{member.name}}"
+  - when: { invitedBy: staff }
+    roomSay: "同事 {{inviter.name}} 邀请了 {{member.name}}"
+  - when: { invitedBy: customer }
+    roomSay: "老朋友邀请了 {{member.name}}"
+  - when: { invitedBy: anyone }
+    awardPoints: { to: inviter, amount: 5, reason: 邀请入群 }
+`;
+    const world = await engineWorld(await ctx.freshStore(), { files: { 'c.yaml': CLUB }, start: new Date('2026-12-01T04:00:00Z') });
+    const koc = await world.prisma.staff.create({ data: { wecomUserId: 'u-koc', name: '员工小李', role: 'ambassador' } });
+    await world.prisma.kocProfile.create({ data: { staffId: koc.id, tier: 'core', pointsBalance: 100 } });
+    await world.prisma.staff.create({ data: { wecomUserId: 'u-staff', name: '店长', role: 'guide' } }); // not in the KOC program
+    const gone = await world.prisma.staff.create({ data: { wecomUserId: 'u-gone', name: '离职KOC', role: 'ambassador', leftAt: new Date('2026-11-01T00:00:00Z') } });
+    await world.prisma.kocProfile.create({ data: { staffId: gone.id, tier: 'core' } });
+    const room = { externalId: 'club-1@chatroom', topic: '车友会·上海' };
+    const join = (n: number, inviter?: { externalId: string; name?: string }) => world.event({
+      kind: 'room.joined', accountId: 'sh-guide-1', eventId: `join-${n}`, room, member: { externalId: `wm-${n}`, name: `新人${n}` }, ...(inviter ? { inviter } : {}),
+    });
+    await join(1, { externalId: 'u-koc' }); // the channel may not know the inviter's name: the staff record does
+    await join(2, { externalId: 'u-staff', name: '王店长' });
+    await join(3, { externalId: 'wm-000042', name: '老客户' });
+    await join(4, { externalId: 'u-gone', name: '离职KOC' }); // has left: no longer counted as staff
+    await join(5); // joined by QR code: nobody invited them
+    await world.runUntil(new Date('2026-12-01T05:00:00Z'));
+    expect(world.texts().map((t) => t.text)).toEqual([
+      '感谢KOC 员工小李（core）邀请 新人1',
+      '同事 王店长 邀请了 新人2',
+      '老朋友邀请了 新人3',
+      '老朋友邀请了 新人4',
+    ]);
+    const runs = await world.prisma.flowRun.findMany({ where: { flowId: 'club' }, orderBy: { occurrenceKey: 'asc' } });
+    expect(runs.map((r) => (r.state as { vars: { inviter: unknown } }).vars.inviter)).toEqual([
+      { name: '员工小李', externalId: 'u-koc', isStaff: true, isKoc: true, tier: 'core' },
+      { name: '王店长', externalId: 'u-staff', isStaff: true, isKoc: false, tier: '' },
+      { name: '老客户', externalId: 'wm-000042', isStaff: false, isKoc: false, tier: '' },
+      { name: '离职KOC', externalId: 'u-gone', isStaff: false, isKoc: false, tier: '' },
+      null,
+    ]);
+    // The KOC is credited for the invitation, once.
+    expect((await world.prisma.kocProfile.findUniqueOrThrow({ where: { staffId: koc.id } })).pointsBalance).toBe(105);
+  });
+
   it('falls back to a task card for the guide when the puppet cannot post Moments', async () => {
     const flow = 'id: moments\ntrigger: { cron: "0 20 * * 1" }\nsteps:\n  - moment: { text: "春日上新", images: [a.png] }\n    mode: auto\n';
     const world = await engineWorld(await ctx.freshStore(), { files: { 'm.yaml': flow }, assets: { 'a.png': 'png' }, unsupported: ['moment'], start: new Date('2026-11-30T00:00:00Z') });

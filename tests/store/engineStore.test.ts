@@ -825,7 +825,7 @@ describeEachStore('engine store', (ctx) => {
     await sendAt(entry(shanghai, { contactId: amy.id }), new Date('2026-12-01T04:00:00.000Z')); // Shanghai today, New York yesterday
     await sendAt(entry(newYork, { contactId: bob.id }), at(-2 * HOUR, now));
     await sendAt(entry(newYork, { contactId: bob.id }), new Date('2026-12-01T04:00:00.000Z')); // before New York's day began
-    await es().setAccountBackoff(newYork, at(HOUR, now), 'throttled');
+    await es().setAccountBackoff(newYork, at(HOUR, now), 'throttled', 60);
 
     const recorder = queryRecorder(ctx);
     const snapshot = await createEngineStore(recorder.prisma).pacingSnapshot(
@@ -835,9 +835,9 @@ describeEachStore('engine store', (ctx) => {
       [{ contactId: amy.id, timeZone: 'Asia/Shanghai' }, { contactId: bob.id, timeZone: 'America/New_York' }, { contactId: cat.id, timeZone: 'Asia/Shanghai' }],
     );
     expect(recorder.queries).toHaveLength(1);
-    expect(snapshot.accounts.get(shanghai)).toEqual({ sentLastMinute: 1, sentLastHour: 1, sentToday: 2, lastSentAt: at(-10 * SECOND, now), backoffUntil: null });
-    expect(snapshot.accounts.get(newYork)).toEqual({ sentLastMinute: 0, sentLastHour: 0, sentToday: 1, lastSentAt: at(-2 * HOUR, now), backoffUntil: at(HOUR, now) });
-    expect(snapshot.accounts.get(quiet)).toEqual({ sentLastMinute: 0, sentLastHour: 0, sentToday: 0, lastSentAt: null, backoffUntil: null });
+    expect(snapshot.accounts.get(shanghai)).toEqual({ sentLastMinute: 1, sentLastHour: 1, sentToday: 2, lastSentAt: at(-10 * SECOND, now), backoffUntil: null, backoffMinutes: null });
+    expect(snapshot.accounts.get(newYork)).toEqual({ sentLastMinute: 0, sentLastHour: 0, sentToday: 1, lastSentAt: at(-2 * HOUR, now), backoffUntil: at(HOUR, now), backoffMinutes: 60 });
+    expect(snapshot.accounts.get(quiet)).toEqual({ sentLastMinute: 0, sentLastHour: 0, sentToday: 0, lastSentAt: null, backoffUntil: null, backoffMinutes: null });
     expect(snapshot.accounts.size).toBe(4); // the unknown account too (zeros), the repeated one once
     expect(snapshot.contacts.get(amy.id)).toEqual({ proactiveToday: 2, proactiveThisMonth: 2 });
     expect(snapshot.contacts.get(bob.id)).toEqual({ proactiveToday: 1, proactiveThisMonth: 2 });
@@ -845,19 +845,29 @@ describeEachStore('engine store', (ctx) => {
     expect(await es().pacingSnapshot(now, [], [])).toEqual({ accounts: new Map(), contacts: new Map() });
   });
 
-  it('account back-off: null until set, only ever extended, KOC_ACCOUNT_UNKNOWN for a missing account', async () => {
+  it('account back-off: null until set, only ever extended, the streak kept until endBackoffStreak; KOC_ACCOUNT_UNKNOWN for a missing account', async () => {
     const accountId = await account();
-    expect(await backoffUntil(accountId)).toBeNull();
-    await es().setAccountBackoff(accountId, at(10 * MINUTE), 'throttled');
-    expect((await backoffUntil(accountId))?.toISOString()).toBe(at(10 * MINUTE).toISOString());
-    await es().setAccountBackoff(accountId, at(MINUTE), 'throttled again');
-    expect((await backoffUntil(accountId))?.toISOString()).toBe(at(10 * MINUTE).toISOString());
-    await es().setAccountBackoff(accountId, at(HOUR), 'risk_control');
+    const backoff = async () => {
+      const state = (await es().pacingSnapshot(T0, [{ accountId, timeZone: 'Asia/Shanghai' }], [])).accounts.get(accountId)!;
+      return { until: state.backoffUntil?.toISOString() ?? null, minutes: state.backoffMinutes };
+    };
+    expect(await backoff()).toEqual({ until: null, minutes: null });
+    await es().setAccountBackoff(accountId, at(10 * MINUTE), 'throttled', 10);
+    expect(await backoff()).toEqual({ until: at(10 * MINUTE).toISOString(), minutes: 10 });
+    // A late answer from a send already in flight: the instant and reason stay, the streak keeps the larger length.
+    await es().setAccountBackoff(accountId, at(MINUTE), 'throttled again', 5);
+    expect(await backoff()).toEqual({ until: at(10 * MINUTE).toISOString(), minutes: 10 });
+    await es().setAccountBackoff(accountId, at(HOUR), 'risk_control', 20);
+    expect(await backoff()).toEqual({ until: at(HOUR).toISOString(), minutes: 20 });
     const row = await ctx.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
     expect(row.backoffUntil?.toISOString()).toBe(at(HOUR).toISOString());
     expect(row.backoffReason).toBe('risk_control');
+    // A send went through: the streak ends, the last back-off's instant stays for ops.
+    await es().endBackoffStreak(accountId);
+    expect(await backoff()).toEqual({ until: at(HOUR).toISOString(), minutes: null });
+    await es().endBackoffStreak(accountId); // idempotent
     expect(await backoffUntil(unique('nobody'))).toBeNull();
-    expect((await rejection(es().setAccountBackoff(unique('nobody'), T0, 'x'))).code).toBe('KOC_ACCOUNT_UNKNOWN');
+    expect((await rejection(es().setAccountBackoff(unique('nobody'), T0, 'x', 10))).code).toBe('KOC_ACCOUNT_UNKNOWN');
   });
 
   // ─────────────────────────────────────────────────────────────────────────────────────────── subjects
@@ -1046,6 +1056,13 @@ describeEachStore('engine store', (ctx) => {
     const noKoc = await staff('guide', '新导购');
     expect(await es().getStaff(noKoc)).toMatchObject({ tier: null, points: 0 });
     expect(await es().getStaff('00000000-0000-7000-8000-000000000000')).toBeUndefined();
+
+    // By WeCom user id (a room's inviter): only staff who have not left.
+    const byWecom = async (id: string) => (await ctx.prisma.staff.findUniqueOrThrow({ where: { id } })).wecomUserId;
+    expect(await es().findStaffByExternalId(await byWecom(amb))).toEqual(await es().getStaff(amb));
+    expect(await es().findStaffByExternalId(await byWecom(noKoc))).toMatchObject({ id: noKoc, tier: null });
+    expect(await es().findStaffByExternalId(await byWecom(left))).toBeUndefined();
+    expect(await es().findStaffByExternalId(unique('wm-customer'))).toBeUndefined();
   });
 
   // ─────────────────────────────────────────────────────────────────────────────────── schedules, log

@@ -59,16 +59,27 @@ export class PacingLedger {
     contact.proactiveThisMonth += delta;
   }
 
+  /** The length of the account's last back-off while throttles repeat; null when its last send went through. */
+  backoffMinutes(accountId: string): number | null {
+    return this.#account(accountId).backoffMinutes;
+  }
+
   /** The account was throttled: as setAccountBackoff, a back-off only ever extends. */
-  backOff(accountId: string, until: Date): void {
+  backOff(accountId: string, until: Date, minutes: number): void {
     const account = this.#account(accountId);
     if (account.backoffUntil === null || account.backoffUntil < until) account.backoffUntil = until;
+    account.backoffMinutes = Math.max(account.backoffMinutes ?? 0, minutes);
+  }
+
+  /** A send went through: as endBackoffStreak. */
+  endBackoffStreak(accountId: string): void {
+    this.#account(accountId).backoffMinutes = null;
   }
 
   #account(accountId: string): AccountPacing & { sentInBatch: number } {
     let account = this.#accounts.get(accountId);
     if (!account) {
-      account = { sentLastMinute: 0, sentLastHour: 0, sentToday: 0, lastSentAt: null, backoffUntil: null, sentInBatch: 0 };
+      account = { sentLastMinute: 0, sentLastHour: 0, sentToday: 0, lastSentAt: null, backoffUntil: null, backoffMinutes: null, sentInBatch: 0 };
       this.#accounts.set(accountId, account);
     }
     return account;

@@ -15,7 +15,7 @@ const conditionShape = {
   invitedBy: z
     .enum(['koc', 'staff', 'customer', 'anyone'])
     .optional()
-    .describe('room.joined: who invited the member (koc = a guide or ambassador with a referral code).'),
+    .describe('room.joined: who invited the member, looked up among the staff by WeCom user id when the member joins: koc = a guide or ambassador in the KOC program (with a KOC profile), staff = another staff member, customer = anyone else, anyone = someone invited them.'),
   tier: z.array(label).min(1).optional().describe('The KOC (staff subject, or the contact\'s referrer) is in one of these tiers.'),
   optedOut: z.boolean().optional().describe('The contact replied 退订/TD.'),
 };

@@ -22,6 +22,7 @@ interface SnapshotRow {
   month: number | null;
   last: Date | null;
   backoff_until: Date | null;
+  backoff_minutes: number | null;
 }
 
 export function pacingPart({ prisma }: EngineStoreContext) {
@@ -67,7 +68,7 @@ export function pacingPart({ prisma }: EngineStoreContext) {
         ), c AS (
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(contactRows)}::jsonb) AS c(id text, day_start timestamptz)
         )
-        SELECT 'account' AS kind, a.id, w.minute, w.hour, w.today, NULL::int AS month, l.last, acc.backoff_until
+        SELECT 'account' AS kind, a.id, w.minute, w.hour, w.today, NULL::int AS month, l.last, acc.backoff_until, acc.backoff_minutes
           FROM a
           LEFT JOIN accounts acc ON acc.id = a.id
          CROSS JOIN LATERAL (
@@ -79,7 +80,7 @@ export function pacingPart({ prisma }: EngineStoreContext) {
          CROSS JOIN LATERAL (
                SELECT max(sent_at) AS last FROM outbox WHERE account_id = a.id AND status = 'sent' AND sent_at <= ${now}::timestamptz) l
         UNION ALL
-        SELECT 'contact', c.id, NULL, NULL, t.today, t.month, NULL, NULL
+        SELECT 'contact', c.id, NULL, NULL, t.today, t.month, NULL, NULL, NULL
           FROM c
          CROSS JOIN LATERAL (
                SELECT count(*) FILTER (WHERE sent_at >= c.day_start)::int AS today, count(*)::int AS month
@@ -96,13 +97,23 @@ export function pacingPart({ prisma }: EngineStoreContext) {
 
     /**
      * Backs the account off until `until`. Only ever extends: a shorter back-off than the one in force (a second
-     * throttle answer from a send that was already in flight) leaves it as it is. Does not touch updated_at.
+     * throttle answer from a send that was already in flight) leaves the instant and reason as they are. `minutes`
+     * is kept as the streak's length (the larger one, for that same in-flight case), so the next throttle doubles
+     * it. Does not touch updated_at.
      */
-    async setAccountBackoff(accountId: string, until: Date, reason: string): Promise<void> {
+    async setAccountBackoff(accountId: string, until: Date, reason: string, minutes: number): Promise<void> {
       const updated = await prisma.$executeRaw`
-        UPDATE accounts SET backoff_until = ${until}::timestamptz, backoff_reason = ${reason}::text
-         WHERE id = ${accountId}::text AND (backoff_until IS NULL OR backoff_until < ${until}::timestamptz)`;
-      if (updated === 0 && (await prisma.account.count({ where: { id: accountId } })) === 0) throw accountUnknown(accountId);
+        UPDATE accounts
+           SET backoff_reason = CASE WHEN backoff_until IS NULL OR backoff_until < ${until}::timestamptz THEN ${reason}::text ELSE backoff_reason END,
+               backoff_until = GREATEST(backoff_until, ${until}::timestamptz),
+               backoff_minutes = GREATEST(backoff_minutes, ${minutes}::int)
+         WHERE id = ${accountId}::text`;
+      if (updated === 0) throw accountUnknown(accountId);
+    },
+
+    /** Clears the streak (backoff_minutes); backoff_until stays as the record of the last back-off. */
+    async endBackoffStreak(accountId: string): Promise<void> {
+      await prisma.$executeRaw`UPDATE accounts SET backoff_minutes = NULL WHERE id = ${accountId}::text AND backoff_minutes IS NOT NULL`;
     },
   };
 }
@@ -114,6 +125,7 @@ function toAccountPacing(row: SnapshotRow): AccountPacing {
     sentToday: Number(row.today),
     lastSentAt: row.last === null ? null : new Date(row.last),
     backoffUntil: row.backoff_until === null ? null : new Date(row.backoff_until),
+    backoffMinutes: row.backoff_minutes === null ? null : Number(row.backoff_minutes),
   };
 }
 

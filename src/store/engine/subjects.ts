@@ -160,6 +160,14 @@ export function subjectsPart({ prisma }: EngineStoreContext) {
       return row ? toStaff(row) : undefined;
     },
 
+    async findStaffByExternalId(externalId: string): Promise<StaffRecord | undefined> {
+      const row = await prisma.staff.findFirst({
+        where: { wecomUserId: externalId, leftAt: null },
+        include: { koc: { select: { tier: true, pointsBalance: true } } },
+      });
+      return row ? toStaff(row) : undefined;
+    },
+
     /**
      * Adds and removes tags in one transaction; idempotent (an existing tag keeps its source and time). A tag in
      * both lists ends up removed. KOC_CONTACT_UNKNOWN when adding to a contact that is not stored.
