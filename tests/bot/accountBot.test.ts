@@ -137,6 +137,19 @@ describe('an account bot', () => {
     expect(timers.delays()).toEqual([]);
   });
 
+  it('waits for a scan without a deadline once the puppet shows a QR code, then logs in', async () => {
+    const timers = new ManualTimers();
+    const handle = { ...mockHandle(), autoLogin: undefined };
+    const b = bot(async () => handle, timers);
+    await b.start();
+    handle.puppet.emit('scan', { qrcode: 'https://login.weixin.qq.com/l/abc', status: 2 });
+    await until(() => b.status().state === 'waiting_for_scan', 'waiting for a scan');
+    expect(b.status().qr).toBe('https://login.weixin.qq.com/l/abc');
+    expect(timers.delays()).toEqual([]); // a person has to scan: no reconnect while the code is shown
+    handle.mocker.login(handle.mocker.createContact({ name: '小林' }));
+    await until(() => b.status().state === 'logged_in', 'login after the scan');
+  });
+
   it('reconnects when neither a login nor a QR code comes within the login timeout', async () => {
     const timers = new ManualTimers();
     const b = bot(async () => ({ ...mockHandle(), autoLogin: undefined }), timers);
