@@ -1,6 +1,4 @@
-import type { Clock } from '../domain/types.ts';
-import type { Logger } from '../shared/logger.ts';
-import { AccountBot, type BotHooks, type BotStatus, type BotTimers } from './accountBot.ts';
+import { AccountBot, type AccountBotOptions, type BotStatus } from './accountBot.ts';
 import type { PuppetHandle } from './puppetHandle.ts';
 
 /**
@@ -13,14 +11,8 @@ export interface FleetAccount {
   makePuppet: () => Promise<PuppetHandle>;
 }
 
-export interface FleetOptions {
-  hooks: BotHooks;
-  logger: Logger;
-  clock: Clock;
-  timers?: BotTimers;
-  loginTimeoutMs?: number;
-  backoff?: { baseMs: number; maxMs: number };
-}
+/** What every bot of the fleet shares (see AccountBotOptions). */
+export type FleetOptions = Omit<AccountBotOptions, 'account' | 'makePuppet'>;
 
 export class Fleet {
   readonly #bots = new Map<string, AccountBot>();

@@ -10,6 +10,7 @@ import { createRepositories } from '../../src/store/repositories/index.ts';
 import type { Store } from '../../src/store/openStore.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { seededRandom } from '../../src/shared/random.ts';
+import { runClockUntil } from './clock.ts';
 import { loadFiles } from './playbooks.ts';
 
 /** One guide account in Shanghai with default pacing, owned by staff member `guide-1`. */
@@ -69,15 +70,7 @@ export async function engineWorld(store: Store, options: {
     await engine.start();
     const world: EngineWorld = {
       engine, prisma: store.prisma, clock, channel, deps,
-      async runUntil(end) {
-        for (let guard = 0; guard < 100_000; guard++) {
-          const next = await engine.nextDueAt();
-          if (!next || next.getTime() > end.getTime()) break;
-          if (next.getTime() > clock.now().getTime()) clock.set(next);
-          await engine.tick();
-        }
-        if (end.getTime() > clock.now().getTime()) clock.set(end);
-      },
+      runUntil: (end) => runClockUntil(clock, engine, end),
       async event(event) {
         await engine.handleEvent({ ...event, at: clock.now() } as ChannelEvent);
       },

@@ -12,6 +12,7 @@ import { seededRandom } from '../../src/shared/random.ts';
 import { FakeClock } from '../../src/simulate/fakeChannel.ts';
 import type { Store } from '../../src/store/openStore.ts';
 import { createRepositories } from '../../src/store/repositories/index.ts';
+import { runClockUntil } from './clock.ts';
 import { guideAccount } from './engine.ts';
 import { loadFiles } from './playbooks.ts';
 
@@ -170,13 +171,7 @@ export async function runtimeWorld(store: Store, options: {
       });
     },
     async runUntil(end) {
-      for (let guard = 0; guard < 10_000; guard++) {
-        const next = await runtime.nextDueAt();
-        if (!next || next.getTime() > end.getTime()) break;
-        if (next.getTime() > clock.now().getTime()) clock.set(next);
-        await runtime.tick();
-      }
-      if (end.getTime() > clock.now().getTime()) clock.set(end);
+      await runClockUntil(clock, runtime, end, 10_000);
       // Sends reach the mocker side through Wechaty's event loop: let them land.
       await new Promise((resolve) => setImmediate(resolve));
     },
