@@ -66,10 +66,15 @@ export class Engine {
     const contact = 'contact' in event ? await store.ensureContact(account.id, event.contact, now)
       : 'member' in event ? await store.ensureContact(account.id, event.member, now) : undefined;
     const room = 'room' in event && event.room ? await store.ensureRoom(account.id, event.room, now) : undefined;
-    await store.logInteraction({
+    const fresh = await store.logInteraction({
       at: now, direction: 'in', kind: event.kind === 'message' ? 'message' : event.kind, accountId: account.id,
-      contactId: contact?.id ?? null, roomId: room?.id ?? null, body: inboundBody(event),
+      contactId: contact?.id ?? null, roomId: room?.id ?? null, body: inboundBody(event), eventId: event.eventId,
     });
+    if (!fresh) {
+      // Puppets and WeCom resend: the first delivery did everything this one would (runs are unique per event too).
+      logger.debug({ account: account.id, kind: event.kind }, 'redelivered event ignored');
+      return { runsStarted: 0 };
+    }
 
     if ((event.kind === 'tag.added' || event.kind === 'tag.removed') && contact) {
       // A tag set in WeCom by a person: the store mirrors it so conditions and audiences see it.

@@ -272,7 +272,8 @@ export interface EngineStore {
   deleteSchedule(flowId: string, accountId: string): Promise<void>;
 
   // interaction log
-  logInteraction(row: InteractionRow): Promise<void>;
+  /** Appends a row; false when its `eventId` was logged for the account before (a redelivered event). */
+  logInteraction(row: InteractionRow): Promise<boolean>;
 
   // staff actions from chat, assist cards
   /** `/done N`: marks task card N (an outbox id) of one of `accountIds` done. */
@@ -321,6 +322,8 @@ export interface InteractionRow {
   runId?: string | null;
   outboxId?: bigint | null;
   body: Record<string, unknown>;
+  /** Inbound events: the source's event id, unique per account (a redelivery is not logged twice). */
+  eventId?: string;
 }
 
 /** Everything the engine is built from. */

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Mutex } from 'async-mutex';
 import type { Clock } from '../domain/types.ts';
 import type { TickStats } from '../engine/engine.ts';
@@ -72,7 +73,10 @@ export class EngineDriver {
       this.#kicked = false;
       let waitMs: number;
       try {
-        const stats = await mutex.runExclusive(() => this.#engine.tick());
+        const stats = await mutex.runExclusive(async () => {
+          await yieldToEventLoop(); // as for inbound events: queued work must not run back to back without a break
+          return this.#engine.tick();
+        });
         this.#options.onTick?.(stats);
         const next = await mutex.runExclusive(() => this.#engine.nextDueAt());
         this.#failures = 0;

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Mutex } from 'async-mutex';
 import type { StaffCommandRouter } from '../chat/router.ts';
 import type { Channel, ChannelEvent } from '../domain/channel.ts';
@@ -46,6 +47,10 @@ export class InboundHandler {
       logger.warn({ err: error }, 'inbound listener failed (ignored)');
     }
     const outcome = await mutex.runExclusive(async () => {
+      // A fresh macrotask for each event: PGlite's queries never yield to the event loop, so a backlog handled back
+      // to back would starve timers, Ctrl-C and the other accounts' sockets until it is empty (bench:inbound measured
+      // a 6 s stall on a 2,000-message burst).
+      await yieldToEventLoop();
       const command = await router.route(event);
       if (command.handled && event.kind === 'message') {
         await this.#answer(event, command.command, command.reply);
@@ -65,7 +70,8 @@ export class InboundHandler {
     const { store, channel, clock, logger } = this.#o;
     const now = clock.now();
     const contact = await store.ensureContact(event.accountId, event.contact, now);
-    await store.logInteraction({ at: now, direction: 'in', kind: 'command', accountId: event.accountId, contactId: contact.id, body: { eventId: event.eventId, command } });
+    const fresh = await store.logInteraction({ at: now, direction: 'in', kind: 'command', accountId: event.accountId, contactId: contact.id, body: { command }, eventId: event.eventId });
+    if (!fresh) return; // a redelivered command was answered the first time
     try {
       const result = await channel.perform(
         { kind: 'staffNote', accountId: event.accountId, staffExternalId: event.contact.externalId, text: reply },

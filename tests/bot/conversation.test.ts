@@ -110,6 +110,7 @@ describeEachStore('conversations on the mock puppet', (ctx) => {
     await w.runUntil(later(5));
     expect(bob.received).toEqual(['价格表马上发您']);
     expect(await w.prisma.flowRun.count({ where: { flowId: 'price' } })).toBe(1);
+    expect(await w.prisma.interaction.count({ where: { kind: 'message', direction: 'in' } })).toBe(1); // logged once
   });
 
   it('welcomes a member who joins a car-club group, with the inviter, and tells the owner when one leaves', async () => {

@@ -5,10 +5,15 @@ import { accountExists, accountUnknown, contactUnknown, explainForeignKey, json,
 
 export function interactionsPart({ prisma }: EngineStoreContext) {
   return {
-    /** Appends one row. KOC_ACCOUNT_UNKNOWN / KOC_CONTACT_UNKNOWN / KOC_ROOM_UNKNOWN when a referenced row is missing. */
-    async logInteraction(row: InteractionRow): Promise<void> {
-      await explainForeignKey(
-        prisma.interaction.create({
+    /**
+     * Appends one row; false when the row carries an event id this account has logged already (a redelivered event:
+     * ON CONFLICT DO NOTHING, so two deliveries racing each other still make one row). KOC_ACCOUNT_UNKNOWN /
+     * KOC_CONTACT_UNKNOWN / KOC_ROOM_UNKNOWN when a referenced row is missing.
+     */
+    async logInteraction(row: InteractionRow): Promise<boolean> {
+      const { count } = await explainForeignKey(
+        prisma.interaction.createMany({
+          skipDuplicates: true,
           data: {
             occurredAt: row.at,
             direction: row.direction,
@@ -20,8 +25,8 @@ export function interactionsPart({ prisma }: EngineStoreContext) {
             runId: row.runId ?? null,
             outboxId: row.outboxId ?? null,
             body: json(row.body),
+            eventId: row.eventId ?? null,
           },
-          select: { id: true },
         }),
         async (cause) => {
           if (!(await accountExists(prisma, row.accountId))) return accountUnknown(row.accountId, cause);
@@ -29,6 +34,7 @@ export function interactionsPart({ prisma }: EngineStoreContext) {
           return new KocError('KOC_ROOM_UNKNOWN', `room ${row.roomId} is not in the store`, { details: { roomId: row.roomId }, cause });
         },
       );
+      return count === 1;
     },
   };
 }
