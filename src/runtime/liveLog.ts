@@ -101,7 +101,9 @@ export class LiveLog {
 
   command(event: ChannelEvent, command: string): void {
     const who = 'contact' in event ? maskName(event.contact.name) : 'staff';
-    this.#line(event.accountId, `⌘ staff ${who}: /${command}`);
+    // A staff member's own command is not customer data: shown as typed (e.g. "/done 7").
+    const typed = event.kind === 'message' ? event.text.trim().slice(0, 40) : `/${command}`;
+    this.#line(event.accountId, `⌘ staff ${who}: ${typed}`);
   }
 
   /** The engine's side: runs and sends. */
@@ -126,7 +128,7 @@ export class LiveLog {
       case 'deferred':
         // Re-deferred for the same reason: already said.
         if (entry.deferredReason === outcome.reason) return;
-        return this.#line(entry.accountId, `⏸ ${what} held until ${formatLocal(outcome.until, 'MM-DD HH:mm', this.#zone(entry.accountId))}: ${explainReason(outcome.reason)}`);
+        return this.#line(entry.accountId, `⏸ ${what} held until ${this.#when(outcome.until, entry.accountId)}: ${explainReason(outcome.reason)}`);
       case 'skipped':
         return this.#line(entry.accountId, `✕ ${what} skipped: ${explainReason(outcome.reason)}`);
       case 'retry':
@@ -138,6 +140,13 @@ export class LiveLog {
       case 'released':
         return;
     }
+  }
+
+  /** Today: the time to the second; another day: date and minute. */
+  #when(instant: Date, accountId: string): string {
+    const zone = this.#zone(accountId);
+    const sameDay = formatLocal(instant, 'YYYY-MM-DD', zone) === formatLocal(this.#o.now(), 'YYYY-MM-DD', zone);
+    return formatLocal(instant, sameDay ? 'HH:mm:ss' : 'MM-DD HH:mm', zone);
   }
 
   #zone(accountId: string): string {
