@@ -21,5 +21,6 @@ export {
 } from './migrate/index.ts';
 export { isUniqueViolation, isForeignKeyViolation, prismaErrorCode, rawQuerySqlState } from './prismaErrors.ts';
 export { createEngineStore, type EngineStoreOptions } from './engineStore.ts';
+export { createReferrals, type ReferralsOptions } from './referral/index.ts';
 export * from './repositories/index.ts';
 export * from './types.ts';

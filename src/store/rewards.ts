@@ -1,9 +1,11 @@
 import type { RewardsPort } from '../engine/ports.ts';
 import type { PlaybookSet } from '../playbook/model.ts';
 import { endOfLocalDate } from '../engine/localTime.ts';
-import { generateCode } from '../referral/codes.ts';
+import { campaignPeriodProblem, campaignTerms } from '../referral/campaigns.ts';
+import { newCouponCode as randomCouponCode } from '../referral/codes.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { isUniqueViolation } from './prismaErrors.ts';
+import { syncCampaign } from './referral/campaigns.ts';
 
 /**
  * Coupons, points and task offers as flow steps use them, on the store. Each operation carries the step's key and
@@ -11,24 +13,23 @@ import { isUniqueViolation } from './prismaErrors.ts';
  * time. Campaign budgets are enforced with one conditional UPDATE, safe under concurrency on both stores.
  */
 export interface RewardsOptions {
-  /** Makes a coupon code. @default a random 8-character code with a check character, prefixed Q (node:crypto) */
+  /** Makes a coupon code. @default newCouponCode(): Q, 8 random characters (node:crypto) and a check character */
   newCouponCode?: () => string;
 }
 
 export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet, options: RewardsOptions = {}): RewardsPort {
-  const newCouponCode = options.newCouponCode ?? (() => generateCode(8, 'Q'));
+  const newCouponCode = options.newCouponCode ?? (() => randomCouponCode());
   return {
     async issueCoupon({ campaignId, contactId, key, at, timeZone }) {
       const existing = await prisma.coupon.findUnique({ where: { issueKey: key } });
       if (existing) return { ok: true, coupon: view(existing, campaignId, playbooks()) };
       const campaign = playbooks().campaigns.get(campaignId)?.document;
       if (!campaign) return { ok: false, reason: 'campaign_unknown' };
-      if (campaign.endsOn && at.toISOString().slice(0, 10) > campaign.endsOn) return { ok: false, reason: 'campaign_ended' };
-      await prisma.campaign.upsert({
-        where: { id: campaign.id },
-        create: { id: campaign.id, name: campaign.name, budget: campaign.budget ?? null },
-        update: { name: campaign.name, budget: campaign.budget ?? null },
-      });
+      // startsOn/endsOn are local dates in the account's zone; the row gets the dates too (reports, the CLI).
+      const terms = campaignTerms(campaign, timeZone);
+      const period = campaignPeriodProblem(terms, at);
+      if (period) return { ok: false, reason: period };
+      await syncCampaign(prisma, terms);
       const held = await prisma.coupon.count({ where: { campaignId, contactId, status: { not: 'void' } } });
       if (held >= campaign.perCustomer) return { ok: false, reason: 'per_customer_limit' };
       const reserved = await prisma.$executeRaw`UPDATE campaigns SET issued_count = issued_count + 1 WHERE id = ${campaign.id} AND (budget IS NULL OR issued_count < budget)`;
@@ -36,9 +37,14 @@ export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet
       const expiresAt = campaign.coupon.validUntil
         ? endOfLocalDate(campaign.coupon.validUntil, timeZone)
         : new Date(at.getTime() + (campaign.coupon.validDays ?? 14) * 86_400_000);
+      // The KOC the customer is credited to: the coupon is issued under their code (reports count coupons per KOC).
+      const contact = await prisma.contact.findUnique({ where: { id: contactId }, select: { attributionReferralCodeId: true } });
       try {
         const coupon = await prisma.coupon.create({
-          data: { code: newCouponCode(), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [] },
+          data: {
+            code: newCouponCode(), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [],
+            referralCodeId: contact?.attributionReferralCodeId ?? null,
+          },
         });
         return { ok: true, coupon: view(coupon, campaignId, playbooks()) };
       } catch (error) {
