@@ -1,4 +1,5 @@
 import type { AssistConfirmation } from '../engine/ports.ts';
+import type { RedemptionResult } from '../referral/ports.ts';
 
 /**
  * Staff chat commands: a message from a registered staff member, in private chat with an account they may command,
@@ -18,6 +19,10 @@ export interface CommandServices {
   /** Pauses or resumes the account's proactive sends; false when it already was in that state. */
   setPaused(accountId: string, paused: boolean, staff: StaffIdentity): Promise<{ changed: boolean; released?: number }>;
   accountStatus(accountId: string): Promise<AccountStatusSummary>;
+  /** `/redeem CODE` at the account's store, guarded against guessing (per staff member). */
+  redeem(code: string, accountId: string, staff: StaffIdentity): Promise<RedemptionResult | { ok: false; reason: 'locked'; until: Date } | { ok: false; reason: 'no_store' }>;
+  /** `/code`: the staff member's exclusive referral code, formatted; undefined when they are not a KOC. */
+  referralCode(staff: StaffIdentity): Promise<string | undefined>;
 }
 
 export interface AccountStatusSummary {

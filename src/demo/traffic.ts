@@ -5,7 +5,8 @@ import type { PlaybookSet } from '../playbook/model.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /**
- * The demo's customers: synthetic people who add guides, ask prices, join the car club, leave it, opt out, and
+ * The demo's customers: synthetic people who add guides (some with a KOC's referral code), ask prices, join the car
+ * club, leave it, opt out, and
  * staff who confirm their task cards. They act through the mock puppet's world (the mocker), so everything after
  * that — Wechaty events, the engine, pacing, the outbox, the bots' replies — is the real product at work.
  *
@@ -25,6 +26,8 @@ export interface DemoTrafficOptions {
   random: () => number;
   logger: Logger;
   timers?: BotTimers;
+  /** The KOCs' referral codes: some new friends bring one in their greeting (a few with a typo). */
+  referralCodes?: () => readonly string[];
   /** Pause between two customer actions. @default 2–5 s */
   intervalMs?: [number, number];
 }
@@ -84,7 +87,7 @@ export class DemoTraffic {
     if (active.length < 3 || roll < 0.3) {
       const contact = world.mocker.createContact({ name: this.#name() });
       customers.push({ contact, optedOut: false });
-      world.puppet.receiveFriendship(contact, this.#pick(HELLOS));
+      world.puppet.receiveFriendship(contact, this.#hello());
     } else if (roll < 0.55) {
       this.#pick(active).contact.say(this.#pick(this.#keywords())).to(self);
     } else if (roll < 0.72) {
@@ -166,6 +169,15 @@ export class DemoTraffic {
     const room = mocker.createRoom({ topic, memberIdList: [selfId], ownerId: selfId });
     rooms.push(room);
     return room;
+  }
+
+  /** A greeting; a third of them carry a KOC's referral code (now and then mistyped: its check letter is wrong). */
+  #hello(): string {
+    const codes = this.#o.referralCodes?.() ?? [];
+    if (codes.length === 0 || this.#o.random() >= 0.35) return this.#pick(HELLOS);
+    let code = this.#pick(codes);
+    if (this.#o.random() < 0.1) code = code.slice(0, -1) + (code.endsWith('Q') ? 'R' : 'Q');
+    return `朋友推荐的，推荐码 ${code}`;
   }
 
   #name(): string {

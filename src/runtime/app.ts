@@ -5,6 +5,7 @@ import type { BotStatus, BotTimers } from '../bot/accountBot.ts';
 import type { PuppetHandle } from '../bot/puppetHandle.ts';
 import { WechatyChannel } from '../bot/wechatyChannel.ts';
 import { FOUNDATION_COMMANDS } from '../chat/foundationCommands.ts';
+import { REFERRAL_COMMANDS } from '../chat/referralCommands.ts';
 import { StaffCommandRouter, type StaffAccess } from '../chat/router.ts';
 import type { ChatCommand } from '../chat/command.ts';
 import type { ChannelEvent } from '../domain/channel.ts';
@@ -21,6 +22,8 @@ import { createCommandServices } from './commandServices.ts';
 import { EngineDriver } from './engineDriver.ts';
 import { InboundHandler } from './inbound.ts';
 import { LiveLog } from './liveLog.ts';
+import { ReferralIntake } from './referralIntake.ts';
+import { createReferrals } from '../store/referral/index.ts';
 
 /**
  * The running product in one process: the fleet of bots, the engine and its driver, staff commands, the live log.
@@ -127,6 +130,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
   }
 
+  // Every KOC has an exclusive referral code before the first customer can send one.
+  const referrals = createReferrals(prisma, { playbooks: () => options.reloader.current() });
+  await referrals.ensureReferralCodes(clock.now());
+
   const channel = new WechatyChannel(fleet, options.playbooksRoot);
   engine = new Engine({
     clock, store, channel, accounts, logger,
@@ -148,13 +155,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   const router = new StaffCommandRouter(
-    options.commands ?? FOUNDATION_COMMANDS,
+    options.commands ?? [...FOUNDATION_COMMANDS, ...REFERRAL_COMMANDS],
     staffAccess(options.accounts, options.staff),
-    createCommandServices({ prisma, store, engine: running, accounts, fleet, clock, kick: () => driver.kick() }),
+    createCommandServices({ prisma, store, engine: running, accounts, fleet, clock, kick: () => driver.kick(), referrals, handleEvent: (event) => running.handleEvent(event) }),
     logger,
   );
+  const intake = new ReferralIntake({
+    referrals, engine: running, store, accounts, playbooks: () => options.reloader.current(), clock, logger,
+    ...(live ? { onOutcome: (accountId: string, outcome: Parameters<LiveLog['referral']>[1]) => live.referral(accountId, outcome) } : {}),
+  });
   inbound = new InboundHandler({
     engine: running, router, channel, store, mutex, clock, logger, kick: () => driver.kick(),
+    afterEngine: (event) => intake.afterEvent(event),
     ...(live ? { onReceived: (event: ChannelEvent) => live.inbound(event) } : {}),
     onEvent: (event, outcome) => {
       if (outcome.command) live?.command(event, outcome.command);

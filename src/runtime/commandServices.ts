@@ -2,7 +2,11 @@ import type { AccountStatusSummary, CommandServices, StaffIdentity } from '../ch
 import type { Engine } from '../engine/engine.ts';
 import { startOfLocalDay } from '../engine/localTime.ts';
 import type { EngineStore } from '../engine/ports.ts';
+import type { ChannelEvent } from '../domain/channel.ts';
 import type { Clock } from '../domain/types.ts';
+import { formatCode } from '../referral/codes.ts';
+import { RedemptionGuard } from '../referral/guard.ts';
+import type { ReferralService } from '../referral/ports.ts';
 import type { Fleet } from '../bot/fleet.ts';
 import type { PrismaClient } from '../store/generated/client.ts';
 import { auditLogRepository } from '../store/repositories/auditLog.ts';
@@ -22,10 +26,41 @@ export function createCommandServices(deps: {
   clock: Clock;
   /** After a command changed what is due (a resume): wake the engine. */
   kick: () => void;
+  referrals: ReferralService;
+  /** Raises coupon.redeemed for the customer's account (called under the engine lock, like every command). */
+  handleEvent: (event: ChannelEvent) => Promise<unknown>;
 }): CommandServices {
   const { prisma, store, clock } = deps;
   const audit = auditLogRepository(prisma);
+  // Guessing coupon codes in chat is limited per staff member, as the till API limits it per key.
+  const guard = new RedemptionGuard({ clock });
   return {
+    async redeem(code, accountId, staff) {
+      const storeId = deps.accounts.get(accountId)?.storeId;
+      if (!storeId) return { ok: false, reason: 'no_store' as const };
+      const source = `chat:${staff.externalId}`;
+      const verdict = guard.check(source);
+      if (!verdict.allowed) return { ok: false, reason: 'locked' as const, until: verdict.until };
+      const person = await prisma.staff.findUnique({ where: { wecomUserId: staff.externalId }, select: { id: true } });
+      const result = await deps.referrals.redeemCoupon({ code, storeId, channel: 'chat', at: clock.now(), ...(person ? { staffId: person.id } : {}) });
+      guard.record(source, result);
+      if (result.ok && !result.replay && result.contact) {
+        await deps.handleEvent({
+          kind: 'coupon.redeemed', accountId: result.contact.accountId, eventId: `redemption:${result.redemption.id}`, at: clock.now(),
+          contact: { externalId: result.contact.externalId, ...(result.contact.name ? { name: result.contact.name } : {}) },
+          couponCode: result.coupon.code, campaignId: result.campaign.id, storeName: result.redemption.storeName,
+        });
+        deps.kick();
+      }
+      return result;
+    },
+
+    async referralCode(staff) {
+      const person = await prisma.staff.findUnique({ where: { wecomUserId: staff.externalId }, select: { id: true } });
+      const code = person ? await deps.referrals.referralCodeOf(person.id) : undefined;
+      return code ? formatCode(code) : undefined;
+    },
+
     async confirmAssist(outboxId: bigint, accountIds: string[], staff: StaffIdentity) {
       const result = await store.confirmAssist(outboxId, accountIds, staff.externalId, clock.now());
       if (result.result === 'confirmed') {

@@ -25,6 +25,8 @@ export interface InboundOptions {
   mutex: Mutex;
   clock: Clock;
   logger: Logger;
+  /** After the engine handled an event, under the same lock (referral codes): returns the runs it started. */
+  afterEngine?(event: ChannelEvent): Promise<number>;
   /** Wakes the engine driver: an event may have made something due. */
   kick(): void;
   /** Before it is handled (the live log shows the event before what it caused). */
@@ -56,7 +58,9 @@ export class InboundHandler {
         await this.#answer(event, command.command, command.reply);
         return { command: command.command, runsStarted: 0 };
       }
-      return engine.handleEvent(event);
+      const handled = await engine.handleEvent(event);
+      const more = (await this.#o.afterEngine?.(event)) ?? 0;
+      return { runsStarted: handled.runsStarted + more };
     });
     this.#o.kick();
     try {

@@ -106,6 +106,15 @@ export class LiveLog {
     this.#line(event.accountId, `⌘ staff ${who}: ${typed}`);
   }
 
+  /** What became of a referral code a customer sent. */
+  referral(accountId: string, outcome: { credited: true; kocName: string; campaignId: string | null } | { credited: false; reason: string }): void {
+    if (outcome.credited) {
+      this.#line(accountId, `★ referral: credited to ${maskName(outcome.kocName)}${outcome.campaignId ? ` under ${outcome.campaignId}` : ' (no referral campaign is running)'}`);
+    } else {
+      this.#line(accountId, `★ referral code not credited: ${outcome.reason.replace(/_/g, ' ')}`);
+    }
+  }
+
   /** The engine's side: runs and sends. */
   observer(): EngineObserver {
     return {

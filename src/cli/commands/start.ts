@@ -116,6 +116,9 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       const { DemoTraffic } = await import('../../demo/traffic.ts');
       const { seededRandom } = await import('../../shared/random.ts');
       const running = runtime;
+      const { formatCode } = await import('../../referral/codes.ts');
+      const current = await store.prisma.kocProfile.findMany({ where: { referralCode: { isNot: null } }, select: { referralCode: { select: { code: true } } } });
+      const codes = current.flatMap((k) => (k.referralCode ? [formatCode(k.referralCode.code)] : []));
       traffic = new DemoTraffic({
         accounts: config.accounts.filter((a) => mockIds.has(a.id)).map((a) => ({
           id: a.id,
@@ -129,6 +132,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
           },
         })),
         playbooks: () => reloader.current(),
+        referralCodes: () => codes,
         random: seededRandom(Number(io.env.KOCFLOW_DEMO_SEED ?? Date.now() % 1_000_000)),
         logger,
       });
@@ -138,7 +142,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
     await watcher?.ready;
     io.out(`dashboard: not served yet (issue #9); the live log below shows what every flow does and why\n`);
-    if (withTraffic) io.out('demo: synthetic customers add the mock accounts, ask prices, join 车友会 groups and opt out; edit a playbook to see it reload\n');
+    if (withTraffic) io.out('demo: synthetic customers add the mock accounts (some with a KOC\'s referral code), ask prices, join 车友会 groups and opt out; edit a playbook to see it reload\n');
     io.out(options.watch ? `watching ${relative(io.cwd, root) || '.'} for changes; press Ctrl-C to stop\n` : 'press Ctrl-C to stop\n');
     await new Promise<void>((resolveStop) => {
       if (signal.aborted) resolveStop();
