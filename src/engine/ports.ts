@@ -265,6 +265,25 @@ export interface EngineStore {
 
   // interaction log
   logInteraction(row: InteractionRow): Promise<void>;
+
+  // all of the above
+  /**
+   * What a tick starts from, in one query: the schedules due at `now` (as dueSchedules), the first `runs` due runs
+   * (as dueRuns) and the first `outbox` entries due for dispatch (as dueForDispatch), read together.
+   */
+  dueWork(now: Instant, limits: { runs: number; outbox: number }): Promise<DueWork>;
+  /**
+   * The earliest instant anything becomes due, in one query: `now` when a run is `running` (it continues at once),
+   * else the earliest of waiting runs' wakeAt, pending outbox entries' dueAt and schedules' nextDueAt; null when
+   * there is none of them.
+   */
+  nextDueAt(now: Instant): Promise<Instant | null>;
+}
+
+export interface DueWork {
+  schedules: ScheduleRecord[];
+  runs: RunRecord[];
+  outbox: DueOutboxEntry[];
 }
 
 export interface ScheduleRecord {
