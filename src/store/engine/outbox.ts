@@ -134,7 +134,8 @@ export function outboxPart(context: EngineStoreContext) {
 /**
  * dueForDispatch as one query (also a part of dueWork). The id travels as text: exact however large it grows. The
  * contact is looked up per entry (LATERAL: one primary-key probe each): as a plain join, PGlite — which never
- * gathers statistics — hashed the whole contacts table for every batch.
+ * gathers statistics — hashed the whole contacts table for every batch. The LIMIT (the id is the key: it changes
+ * nothing) keeps the planner from pulling the subquery up into that same join.
  */
 export function dueForDispatchQuery(now: Date, limit: number): Prisma.Sql {
   return Prisma.sql`
@@ -145,7 +146,7 @@ export function dueForDispatchQuery(now: Date, limit: number): Prisma.Sql {
              WHERE status = 'pending' AND due_at <= ${now}::timestamptz
              ORDER BY due_at, id
              LIMIT ${limit}::int) o
-      LEFT JOIN LATERAL (SELECT id, name, alias, opted_out_at FROM contacts WHERE id = o.contact_id) c ON true
+      LEFT JOIN LATERAL (SELECT id, name, alias, opted_out_at FROM contacts WHERE id = o.contact_id LIMIT 1) c ON true
      ORDER BY o.due_at, o.id`;
 }
 
