@@ -1,35 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { dispatchDue, type DispatchStats } from '../../src/engine/dispatcher.ts';
-import { DEFAULT_PACING, type PacingSettings } from '../../src/engine/pacing/settings.ts';
-import type { AccountProfile, EngineDeps, EngineStore, NewOutboxEntry, RewardsPort } from '../../src/engine/ports.ts';
-import type { PlaybookSet } from '../../src/playbook/model.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
-import { seededRandom } from '../../src/shared/random.ts';
-import { FakeChannel, FakeClock } from '../../src/simulate/fakeChannel.ts';
-import { createEngineStore } from '../../src/store/engineStore.ts';
-import { openStore, type Store } from '../../src/store/openStore.ts';
+import { fmt, formatOutbox, measureOutbox, openEmbeddedBench, openPostgresBench } from './outboxMeasure.ts';
 
 /**
- * `npm run bench:outbox -- [--n 5000] [--runs 3] [--pg postgresql://…/test] [--only embedded|postgres]`:
+ * `npm run bench:outbox -- [--n 5000] [--runs 3] [--pg postgresql://…/test] [--only embedded|postgres] [--sql prisma|driver|both]`:
  * how fast the outbox takes entries in and sends them out, on the embedded store (PGlite in a temp data directory)
  * and on PostgreSQL (a database created for the run and dropped after it). A benchmark, not a test: run it by
- * hand and keep the raw output (docs/bench/outbox.txt) with the machine it ran on.
- *
- * For each store, median of `runs` runs (each on emptied outbox tables):
- *   (a) baseline: N outbox-shaped rows inserted in one statement straight through the driver (no Prisma, no engine),
- *       the floor every other figure is compared with;
- *   (b) enqueue: the same N entries through EngineStore.enqueue (one call);
- *   (c) dispatch: N entries due now for 20 accounts (one per contact, 250 contacts per account at N = 5,000), pacing
- *       raised so nothing defers, sent by the real dispatcher (dispatchDue, called until nothing is due) through
- *       the FakeChannel: rows/s from due to `sent`, with their events and interaction rows;
- *   (d) the same N entries under the default pacing (a 20–50 s gap between two sends of an account), which is what a
- *       real backlog meets: dispatchDue called until nothing is due at that instant, most entries deferred behind
- *       each account's one send. Rows decided (sent, deferred or skipped) per second.
+ * hand and keep the raw output (docs/bench/outbox.txt) with the machine it ran on. What each part measures:
+ * ./outboxMeasure.ts. `--sql`: the engine store's SQL through Prisma, on the driver underneath it (what simulate
+ * and the engine tests use), or both, each on a store of its own.
  */
 
 const { values: args } = parseArgs({
@@ -38,6 +17,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     pg: { type: 'string', default: process.env.KOCFLOW_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432/test' },
     only: { type: 'string' },
+    sql: { type: 'string', default: 'both' },
   },
 });
 const N = Number(args.n);
@@ -46,239 +26,11 @@ if (!Number.isInteger(N) || N < 100 || !Number.isInteger(RUNS) || RUNS < 1) {
   console.error(`--n must be a whole number of at least 100 and --runs at least 1 (got --n ${args.n} --runs ${args.runs})`);
   process.exit(2);
 }
-
-const ACCOUNTS = 20;
-const NOW = new Date('2026-12-01T04:00:00.000Z'); // 12:00 in Shanghai: no quiet hours either way
-/** Nothing defers: limits far above N, no gap, no jitter, no ramp-up, no quiet hours. */
-const OPEN_PACING: PacingSettings = {
-  ...DEFAULT_PACING,
-  maxPerMinute: 1_000_000, maxPerHour: 1_000_000, maxPerDay: 1_000_000, perContactPerDay: 50, perContactPerMonth: 500,
-  quietHours: null, minGapSeconds: 0, jitterSeconds: 0, rampUpDays: 0,
-};
-const EMPTY_SET: PlaybookSet = {
-  root: '/bench', flows: new Map(), campaigns: new Map(), tasks: new Map(), tiers: undefined, libraries: new Map(), templates: new Map(), assets: new Map(),
-};
-const NO_REWARDS: RewardsPort = {
-  issueCoupon: () => Promise.reject(new Error('not in this benchmark')),
-  awardPoints: () => Promise.reject(new Error('not in this benchmark')),
-  offerTask: () => Promise.reject(new Error('not in this benchmark')),
-};
-
-const accountId = (a: number) => `bench-acct-${String(a).padStart(2, '0')}`;
-const contactsPerAccount = Math.ceil(N / ACCOUNTS);
-const contactId = (a: number, c: number) => `bench-c-${a}-${c}`;
-
-/** N entries, account by account (as a fan-out enqueues them), one per contact. */
-function entries(tag: string): NewOutboxEntry[] {
-  return Array.from({ length: N }, (_, i) => {
-    const a = Math.floor(i / contactsPerAccount);
-    const c = i % contactsPerAccount;
-    const account = accountId(a);
-    return {
-      idempotencyKey: `${tag}:${i}`, accountId: account, runId: null, stepIndex: null, flowId: null, mode: 'auto', proactive: true,
-      contactId: contactId(a, c), roomId: null, dueAt: NOW,
-      action: { kind: 'say', accountId: account, contactExternalId: `wm-${a}-${c}`, content: { text: `第${i}条：本周新品到店，欢迎来看看～` } },
-    };
-  });
+if (!['prisma', 'driver', 'both'].includes(args.sql)) {
+  console.error(`--sql must be prisma, driver or both, not "${args.sql}"`);
+  process.exit(2);
 }
-
-/** The baseline statement: the outbox's columns from one jsonb parameter, as enqueue writes them. */
-const BASELINE_SQL = `
-  INSERT INTO outbox (idempotency_key, account_id, contact_id, kind, mode, proactive, recipient_external_id, payload, status, due_at, created_at, updated_at)
-  SELECT r.idempotency_key, r.account_id, r.contact_id, 'say', 'auto', true, r.recipient_external_id, r.payload, 'pending', r.due_at, now(), now()
-    FROM jsonb_to_recordset($1::jsonb) AS r(idempotency_key text, account_id text, contact_id text, recipient_external_id text, payload jsonb, due_at timestamptz)`;
-
-function baselineRows(tag: string): string {
-  return JSON.stringify(entries(tag).map((e) => ({
-    idempotency_key: e.idempotencyKey, account_id: e.accountId, contact_id: e.contactId,
-    recipient_external_id: e.action.kind === 'say' ? e.action.contactExternalId : null, payload: e.action, due_at: e.dueAt.toISOString(),
-  })));
-}
-
-interface Bench {
-  name: string;
-  store: Store;
-  /** The driver underneath Prisma, for the baseline. */
-  exec(sql: string, params: unknown[]): Promise<unknown>;
-  dispose(): Promise<void>;
-}
-
-async function seed(store: Store): Promise<void> {
-  const { prisma } = store;
-  const accounts = Array.from({ length: ACCOUNTS }, (_, a) => accountId(a));
-  await prisma.$executeRawUnsafe(
-    `INSERT INTO accounts (id, display_name, role, time_zone, updated_at) SELECT id, id, 'guide', 'Asia/Shanghai', now() FROM unnest($1::text[]) AS id`,
-    accounts,
-  );
-  const contacts = accounts.flatMap((account, a) => Array.from({ length: contactsPerAccount }, (_, c) => ({ id: contactId(a, c), account_id: account, external_id: `wm-${a}-${c}`, name: `客户${c}` })));
-  await prisma.$executeRawUnsafe(
-    `INSERT INTO contacts (id, account_id, external_id, name, updated_at)
-     SELECT r.id, r.account_id, r.external_id, r.name, now() FROM jsonb_to_recordset($1::jsonb) AS r(id text, account_id text, external_id text, name text)`,
-    JSON.stringify(contacts),
-  );
-}
-
-async function clearOutbox(store: Store): Promise<void> {
-  await store.prisma.$executeRawUnsafe('TRUNCATE outbox_events, interactions, outbox');
-  await store.prisma.$executeRawUnsafe('UPDATE accounts SET backoff_until = NULL, backoff_reason = NULL');
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-const rate = (ms: number) => Math.round((N * 1000) / ms);
-const fmt = (n: number) => n.toLocaleString('en-US');
-
-async function measure(bench: Bench): Promise<void> {
-  const { store } = bench;
-  await seed(store);
-  const engineStore = createEngineStore(store.prisma);
-  const profiles = (pacing: PacingSettings): AccountProfile[] => Array.from({ length: ACCOUNTS }, (_, a) => ({
-    id: accountId(a), name: accountId(a), role: 'guide', storeId: null, storeName: '基准门店', timeZone: 'Asia/Shanghai',
-    pacing, ownerStaffExternalId: 'bench-guide', activeSince: new Date('2026-01-01T00:00:00Z'),
-  }));
-  const openProfiles = profiles(OPEN_PACING);
-  const pacedProfiles = profiles({ ...DEFAULT_PACING, rampUpDays: 0 });
-
-  const baseline: number[] = [];
-  const enqueue: number[] = [];
-  const dispatch: number[] = [];
-  const decided: number[] = [];
-  let check = '';
-  let pacedCheck = '';
-  for (let run = 0; run < RUNS; run++) {
-    // (a) baseline
-    await clearOutbox(store);
-    const rows = baselineRows(`base-${run}`);
-    baseline.push(await timed(() => bench.exec(BASELINE_SQL, [rows])));
-
-    // (b) enqueue
-    await clearOutbox(store);
-    const batch = entries(`enq-${run}`);
-    let inserted = 0;
-    enqueue.push(await timed(async () => { inserted = await engineStore.enqueue(batch, NOW); }));
-    if (inserted !== N) throw new Error(`enqueue inserted ${inserted} of ${N}`);
-
-    // (c) due → sent, nothing in the way
-    await clearOutbox(store);
-    await engineStore.enqueue(entries(`send-${run}`), NOW);
-    const open = await dispatchAll(engineStore, openProfiles);
-    dispatch.push(open.ms);
-    const [sent, events, interactions] = await Promise.all([
-      store.prisma.outboxEntry.count({ where: { status: 'sent' } }),
-      store.prisma.outboxEvent.count({ where: { decision: 'sent' } }),
-      store.prisma.interaction.count({ where: { direction: 'out' } }),
-    ]);
-    if (sent !== N || events !== N || interactions !== N || open.delivered !== N || open.totals.sent !== N) {
-      throw new Error(`dispatch did not send everything: ${JSON.stringify({ sent, events, interactions, delivered: open.delivered, totals: open.totals })}`);
-    }
-    check = `${fmt(sent)} rows sent, ${fmt(events)} sent events, ${fmt(interactions)} interaction rows, ${fmt(open.delivered)} deliveries; ` +
-      `${open.calls} dispatchDue calls; deferred ${open.totals.deferred}, skipped ${open.totals.skipped}, failed ${open.totals.failed}`;
-
-    // (d) due → decided, default pacing
-    await clearOutbox(store);
-    await engineStore.enqueue(entries(`paced-${run}`), NOW);
-    const paced = await dispatchAll(engineStore, pacedProfiles);
-    decided.push(paced.ms);
-    const decidedRows = paced.totals.sent + paced.totals.deferred + paced.totals.skipped;
-    const stillDue = await store.prisma.outboxEntry.count({ where: { status: 'pending', dueAt: { lte: NOW } } });
-    if (decidedRows !== N || stillDue !== 0) throw new Error(`paced dispatch decided ${decidedRows} of ${N} (${stillDue} still due)`);
-    pacedCheck = `${fmt(paced.totals.sent)} sent, ${fmt(paced.totals.deferred)} deferred, ${paced.totals.skipped} skipped in ${paced.calls} dispatchDue calls`;
-  }
-  await clearOutbox(store);
-
-  const base = median(baseline);
-  const line = (label: string, runs: number[]) => {
-    const m = median(runs);
-    return `${label} median ${fmt(rate(m))} rows/s (${m.toFixed(0)} ms; runs ${runs.map((r) => `${r.toFixed(0)} ms`).join(', ')}); ratio to baseline ${(base / m).toFixed(3)} (${(m / base).toFixed(1)}× slower)`;
-  };
-  console.log(`[${bench.name}] ${store.location}`);
-  console.log(`  (a) baseline, one INSERT … SELECT of ${fmt(N)} rows through the driver: median ${fmt(rate(base))} rows/s (${base.toFixed(0)} ms; runs ${baseline.map((r) => `${r.toFixed(0)} ms`).join(', ')})`);
-  console.log(`  ${line('(b) EngineStore.enqueue, one call:', enqueue)}`);
-  console.log(`  ${line('(c) dispatch, due → sent:', dispatch)}`);
-  console.log(`      check: ${check}`);
-  console.log(`  ${line('(d) default pacing, due → decided:', decided)}`);
-  console.log(`      check: ${pacedCheck}`);
-}
-
-/** dispatchDue at NOW until a call finds nothing to do, timed. */
-async function dispatchAll(store: EngineStore, profiles: AccountProfile[]) {
-  const clock = new FakeClock(NOW);
-  const channel = new FakeChannel(clock);
-  const deps: EngineDeps = {
-    clock, channel, store, rewards: NO_REWARDS, random: seededRandom(1), logger: silentLogger(),
-    accounts: { list: () => profiles, get: (id) => profiles.find((p) => p.id === id) },
-  };
-  const totals: DispatchStats = { sent: 0, deferred: 0, skipped: 0, failed: 0, retried: 0 };
-  let calls = 0;
-  const ms = await timed(async () => {
-    for (;;) {
-      const stats = await dispatchDue(deps, EMPTY_SET, NOW);
-      calls++;
-      for (const key of Object.keys(totals) as (keyof DispatchStats)[]) totals[key] += stats[key];
-      if (stats.sent + stats.deferred + stats.skipped + stats.failed + stats.retried === 0) break;
-    }
-  });
-  return { ms, totals, calls, delivered: channel.delivered.length };
-}
-
-async function embedded(): Promise<Bench> {
-  const dir = mkdtempSync(join(tmpdir(), 'kocflow-bench-outbox-'));
-  const started = performance.now();
-  const store = await openStore({ dataDir: dir });
-  if (store.kind !== 'embedded') throw new Error('expected the embedded store');
-  const opened = performance.now() - started;
-  return {
-    name: `embedded (PGlite, new data directory, opened and migrated in ${(opened / 1000).toFixed(1)} s)`, store,
-    exec: (sql, params) => store.pglite.query(sql, params),
-    async dispose() {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgres(adminUrl: string): Promise<Bench | string> {
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    return `PostgreSQL at ${adminUrl} is unreachable (${(error as Error).message}): skipped`;
-  }
-  const name = `kocflow_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const dropDatabase = async () => {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-  };
-  try {
-    const store = await openStore({ databaseUrl: url.href, migrate: true });
-    if (store.kind !== 'postgres') throw new Error('expected the postgres store');
-    const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-    return {
-      name: `postgres (PostgreSQL ${version} on loopback, database ${name}, dropped after the run)`, store,
-      exec: (sql, params) => store.pool.query(sql, params),
-      async dispose() {
-        await store.close();
-        await dropDatabase();
-      },
-    };
-  } catch (error) {
-    await dropDatabase();
-    throw error;
-  }
-}
+const vias = args.sql === 'both' ? (['prisma', 'driver'] as const) : ([args.sql as 'prisma' | 'driver'] as const);
 
 const cpu = cpus();
 console.log('kocflow outbox benchmark (scripts/bench/outbox.ts)');
@@ -286,20 +38,24 @@ console.log(`date:     ${new Date().toISOString()}`);
 console.log(`machine:  ${cpu[0]?.model.trim() ?? 'unknown cpu'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${platform()} ${arch()}`);
 console.log(`load:     ${loadavg().map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min load average before the run)`);
 console.log(`node:     ${process.version}`);
-console.log(`work:     N = ${fmt(N)} entries, ${ACCOUNTS} accounts × ${contactsPerAccount} contacts, one entry per contact; median of ${RUNS} runs`);
+console.log(`work:     N = ${fmt(N)} entries, 20 accounts × ${Math.ceil(N / 20)} contacts, one entry per contact; median of ${RUNS} runs`);
 console.log('');
 
 for (const kind of ['embedded', 'postgres'] as const) {
   if (args.only && args.only !== kind) continue;
-  const bench = kind === 'embedded' ? await embedded() : await postgres(args.pg);
-  if (typeof bench === 'string') {
-    console.log(`[postgres] ${bench}`);
-    continue;
+  for (const via of vias) {
+    const bench = kind === 'embedded' ? await openEmbeddedBench() : await openPostgresBench(args.pg);
+    if (typeof bench === 'string') {
+      console.log(`[postgres] ${bench}`);
+      break;
+    }
+    try {
+      const result = await measureOutbox(bench, { n: N, runs: RUNS, driver: via === 'driver' });
+      console.log(`[${bench.name}, engine store SQL via ${via}] ${bench.store.location}`);
+      for (const line of formatOutbox(result)) console.log(line);
+    } finally {
+      await bench.dispose();
+    }
+    console.log('');
   }
-  try {
-    await measure(bench);
-  } finally {
-    await bench.dispose();
-  }
-  console.log('');
 }

@@ -53,8 +53,12 @@ const PAUSED_RECHECK_MS = 15 * 60_000;
 /** Deferral reasons that hold for every send of the account, not just this recipient. */
 const ACCOUNT_WIDE = new Set(['quiet_hours', 'account_backoff', 'rate_minute', 'rate_hour', 'rate_day', 'spacing']);
 
-export async function dispatchDue(deps: EngineDeps, set: PlaybookSet, now: Date): Promise<DispatchStats> {
-  const due = await deps.store.dueForDispatch(now, BATCH);
+/** Read by the caller with what else is due (Engine.tick, one query); a batch must not be longer than this. */
+export const DISPATCH_BATCH = BATCH;
+
+/** `read`: the entries due at `now` as dueForDispatch(now, DISPATCH_BATCH) returns them, when the caller read them. */
+export async function dispatchDue(deps: EngineDeps, set: PlaybookSet, now: Date, read?: DueOutboxEntry[]): Promise<DispatchStats> {
+  const due = read ?? (await deps.store.dueForDispatch(now, BATCH));
   if (due.length === 0) return { sent: 0, deferred: 0, skipped: 0, failed: 0, retried: 0 };
   const batch = new DispatchBatch(deps, set, now, await loadLedger(deps, due, now));
   let queue: Work[] = due.map((entry, order) => ({ entry, order, claimed: false }));
@@ -240,7 +244,8 @@ class DispatchBatch {
       now: this.#now, kind: entry.action.kind, proactive: entry.proactive, hasContact: entry.contactId !== null,
       optedOut: entry.contact?.optedOutAt != null, settings: mergePacing(account.pacing, flowPacing), timeZone: account.timeZone,
       activeSince: account.activeSince, backoffUntil: this.#ledger.backoffUntil(account.id),
-      counts: this.#ledger.counts(account.id, entry.contactId), random: () => (work.draw ??= this.#deps.random()),
+      counts: this.#ledger.counts(account.id, entry.contactId), spacingSlot: entry.deferredReason === 'spacing' ? entry.dueAt : null,
+      random: () => (work.draw ??= this.#deps.random()),
     });
     if (verdict.action === 'send') return { kind: 'send', action, mode };
     // A flow's own quiet window is not the account's: it holds only this entry.

@@ -1,10 +1,10 @@
 import type { ChannelEvent } from '../domain/channel.ts';
 import type { PlaybookSet } from '../playbook/model.ts';
 import type { FlowDocument } from '../playbook/schema/documents.ts';
-import { dispatchDue, type DispatchStats } from './dispatcher.ts';
+import { DISPATCH_BATCH, dispatchDue, type DispatchStats } from './dispatcher.ts';
 import { accountMatches } from './accountMatch.ts';
 import { observe } from './observer.ts';
-import type { AccountProfile, EngineDeps, NewOutboxEntry, RunRecord, RunState } from './ports.ts';
+import type { AccountProfile, AssistReminder, EngineDeps, NewOutboxEntry, RunRecord, RunState } from './ports.ts';
 import { advanceRun, type FlowDefinition } from './runExecutor.ts';
 import { syncSchedules, takeDueOccurrences, type DueOccurrence } from './scheduler.ts';
 import { matchEvent } from './triggers.ts';
@@ -128,45 +128,42 @@ export class Engine {
     return this.#deps.store.releaseDeferred(accountId, 'account_paused', this.#deps.clock.now());
   }
 
-  /** Everything due now: scheduled occurrences, waiting runs, outbox sends. */
+  /**
+   * Everything due now: scheduled occurrences, waiting runs, outbox sends. What is due is read in one query; the
+   * sends read with it are dispatched as read unless a schedule fired or a run advanced first (they may have queued
+   * more sends due now), in which case the dispatcher reads them again.
+   */
   async tick(): Promise<TickStats> {
     const now = this.#deps.clock.now();
+    const remindAfter = this.#deps.assistRemindAfterMs ?? DEFAULT_ASSIST_REMIND_AFTER_MS;
+    const work = await this.#deps.store.dueWork(now, { runs: RUN_BATCH, outbox: DISPATCH_BATCH }, new Date(now.getTime() - remindAfter));
     let runsStarted = 0;
-    for (const occurrence of await takeDueOccurrences(this.#set, this.#deps, now)) runsStarted += await this.#fire(occurrence, now);
+    for (const occurrence of await takeDueOccurrences(this.#set, this.#deps, now, work.schedules)) runsStarted += await this.#fire(occurrence, now);
     let runsAdvanced = 0;
-    for (;;) {
-      const due = await this.#deps.store.dueRuns(now, RUN_BATCH);
-      if (due.length === 0) break;
+    for (let due = work.runs; due.length > 0; due = await this.#deps.store.dueRuns(now, RUN_BATCH)) {
       for (const run of due) {
         await this.#advance(run, now);
         runsAdvanced++;
       }
       if (due.length < RUN_BATCH) break;
     }
-    await this.#remindAssistCards(now);
-    const dispatch = await dispatchDue(this.#deps, this.#set, now);
+    await this.#remindAssistCards(now, work.reminders);
+    const unchanged = work.schedules.length === 0 && runsAdvanced === 0 && work.reminders.length === 0;
+    const dispatch = await dispatchDue(this.#deps, this.#set, now, unchanged ? work.outbox : undefined);
     return { ...dispatch, runsAdvanced, runsStarted };
   }
 
-  /** The earliest instant at which something becomes due, or null when nothing is pending. */
-  async nextDueAt(): Promise<Date | null> {
-    const far = new Date(8.64e15);
-    const { store } = this.#deps;
-    const [run] = await store.dueRuns(far, 1);
-    const [send] = await store.dueOutbox(far, 1);
-    const schedules = await store.listSchedules();
-    const card = await store.oldestUnremindedCardSentAt();
-    const reminder = card ? new Date(card.getTime() + (this.#deps.assistRemindAfterMs ?? DEFAULT_ASSIST_REMIND_AFTER_MS)) : null;
-    const candidates = [run ? (run.wakeAt ?? this.#deps.clock.now()) : null, send?.dueAt ?? null, reminder, ...schedules.map((s) => s.nextDueAt)]
-      .filter((d): d is Date => d !== null);
-    return candidates.length === 0 ? null : new Date(Math.min(...candidates.map((d) => d.getTime())));
+  /**
+   * The earliest instant at which something becomes due (now, when a run is mid-way; an assist card's reminder
+   * included), or null when nothing is pending. One store query: the fake clock asks before every tick.
+   */
+  nextDueAt(): Promise<Date | null> {
+    return this.#deps.store.nextDueAt(this.#deps.clock.now(), this.#deps.assistRemindAfterMs ?? DEFAULT_ASSIST_REMIND_AFTER_MS);
   }
 
   /** Task cards nobody confirmed with /done within the reminder delay: their staff member is reminded, once. */
-  async #remindAssistCards(now: Date): Promise<void> {
+  async #remindAssistCards(now: Date, due: AssistReminder[]): Promise<void> {
     const { store, logger } = this.#deps;
-    const before = new Date(now.getTime() - (this.#deps.assistRemindAfterMs ?? DEFAULT_ASSIST_REMIND_AFTER_MS));
-    const due = await store.assistRemindersDue(before, RUN_BATCH);
     if (due.length === 0) return;
     const entries: NewOutboxEntry[] = [];
     for (const card of due) {

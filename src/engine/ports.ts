@@ -278,12 +278,23 @@ export interface EngineStore {
   // staff actions from chat, assist cards
   /** `/done N`: marks task card N (an outbox id) of one of `accountIds` done. */
   confirmAssist(outboxId: bigint, accountIds: string[], staffExternalId: string, at: Instant): Promise<AssistConfirmation>;
-  assistRemindersDue(sentBefore: Instant, limit: number): Promise<AssistReminder[]>;
   markAssistReminded(ids: bigint[], at: Instant): Promise<void>;
-  /** When the oldest open card not yet reminded was sent: its reminder is due the reminder delay after. */
-  oldestUnremindedCardSentAt(): Promise<Instant | null>;
   /** Pending entries of the account deferred for `reason` become due at `at` (`/resume`). Returns how many. */
   releaseDeferred(accountId: string, reason: string, at: Instant): Promise<number>;
+
+  // all of the above
+  /**
+   * What a tick starts from, in one query: the schedules due at `now` (as dueSchedules), the first `runs` due runs
+   * (as dueRuns), the first `outbox` entries due for dispatch (as dueForDispatch) and the assist cards sent at or
+   * before `remindSentBefore` that are neither confirmed nor reminded (at most `runs` of them), read together.
+   */
+  dueWork(now: Instant, limits: { runs: number; outbox: number }, remindSentBefore: Instant): Promise<DueWork>;
+  /**
+   * The earliest instant anything becomes due, in one query: `now` when a run is `running` (it continues at once),
+   * else the earliest of waiting runs' wakeAt, pending outbox entries' dueAt, schedules' nextDueAt and the reminder
+   * of the oldest unconfirmed, unreminded assist card (sent + `assistRemindAfterMs`); null when there is none.
+   */
+  nextDueAt(now: Instant, assistRemindAfterMs: number): Promise<Instant | null>;
 }
 
 export type AssistConfirmation =
@@ -299,6 +310,13 @@ export interface AssistReminder {
   accountId: string;
   kind: string;
   sentAt: Instant;
+}
+
+export interface DueWork {
+  schedules: ScheduleRecord[];
+  runs: RunRecord[];
+  outbox: DueOutboxEntry[];
+  reminders: AssistReminder[];
 }
 
 export interface ScheduleRecord {

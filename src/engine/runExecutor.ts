@@ -46,8 +46,8 @@ export async function advanceRun(input: RunRecord, ctx: AdvanceContext): Promise
   const steps = ctx.flow.document.steps.map((raw) => ({ ...raw, kind: stepKinds.find((k) => k in raw)! }) as Step);
   const { store } = ctx.deps;
 
-  // The subject is read once per advance and again only after a step changed its tags: nothing else can change it
-  // between two steps of one advance, and this read is the engine's most frequent query.
+  // The subject is read once per advance: nothing but the run's own tag steps changes it between two steps of one
+  // advance, and those are applied to this copy as the store applies them. This read is the engine's most frequent.
   let loaded = await loadSubject(run, ctx);
   while (run.stepIndex < steps.length) {
     const subject = loaded;
@@ -119,9 +119,11 @@ export async function advanceRun(input: RunRecord, ctx: AdvanceContext): Promise
       case 'untag': {
         if (subject.kind !== 'contact') break;
         const tags = step.kind === 'tag' ? step.tag : step.untag;
-        await store.setTags(subject.contact.id, step.kind === 'tag' ? tags : [], step.kind === 'untag' ? tags : [], `flow:${run.flowId}`, ctx.now);
+        const add = step.kind === 'tag' ? tags : [];
+        const remove = step.kind === 'untag' ? tags : [];
+        await store.setTags(subject.contact.id, add, remove, `flow:${run.flowId}`, ctx.now);
         outbox.push(entry({ kind: step.kind, accountId: run.accountId, contactExternalId: subject.contact.externalId, tags }, 'auto', false));
-        loaded = await loadSubject(run, ctx);
+        loaded = { kind: 'contact', contact: { ...subject.contact, tags: withTags(subject.contact.tags, add, remove) } };
         break;
       }
       case 'inviteToRoom':
@@ -188,6 +190,13 @@ async function loadSubject(run: RunRecord, ctx: AdvanceContext): Promise<Subject
     case 'account':
       return { kind: 'account' };
   }
+}
+
+/** A contact's tags after setTags(add, remove), as the store returns them: sorted, a tag in both lists removed. */
+function withTags(tags: readonly string[], add: readonly string[], remove: readonly string[]): string[] {
+  const set = new Set([...tags, ...add]);
+  for (const tag of remove) set.delete(tag);
+  return [...set].sort();
 }
 
 function factsOf(subject: Subject, run: RunRecord): ConditionFacts {

@@ -62,10 +62,13 @@ export async function syncSchedules(set: PlaybookSet, deps: EngineDeps, now: Dat
   }
 }
 
-/** The occurrences to run now, after applying catch-up; advances every due schedule past `now`. */
-export async function takeDueOccurrences(set: PlaybookSet, deps: EngineDeps, now: Date): Promise<DueOccurrence[]> {
+/**
+ * The occurrences to run now, after applying catch-up; advances every due schedule past `now`. `due`: the schedules
+ * due at `now` when the caller has read them already (Engine.tick, with the rest of what is due).
+ */
+export async function takeDueOccurrences(set: PlaybookSet, deps: EngineDeps, now: Date, due?: ScheduleRecord[]): Promise<DueOccurrence[]> {
   const out: DueOccurrence[] = [];
-  for (const schedule of await deps.store.dueSchedules(now)) {
+  for (const schedule of due ?? (await deps.store.dueSchedules(now))) {
     const flow = set.flows.get(schedule.flowId);
     const account = deps.accounts.get(schedule.accountId);
     const next = nextOccurrence(schedule.cron, schedule.timeZone, now);

@@ -111,7 +111,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const deps: EngineDeps = {
       clock,
       channel,
-      store: createEngineStore(prisma, { logger }),
+      store: createEngineStore(prisma, { logger, driver: store }),
       rewards: createRewards(prisma, () => options.playbooks, { newCouponCode: () => seededCode(codeRandom, 8, 'Q') }),
       accounts: { list: () => population.accounts, get: (id) => byId.get(id) },
       random: seededRandom(options.seed),

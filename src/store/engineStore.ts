@@ -10,10 +10,14 @@
  *   schedules     cron schedules
  *   interactions  logInteraction
  *   staffActions  confirmAssist, assist reminders, releaseDeferred (what staff do from chat)
+ *   due           nextDueAt (across runs, outbox and schedules)
  *
  * Time: every instant the engine passes is stored as given (createdAt/updatedAt/startedAt/claimedAt/sentAt…);
  * nothing the engine controls comes from the database's now(). Rows the engine gives no instant for (playbook
  * versions, schedules' updated_at) keep their defaults.
+ *
+ * SQL written here (every statement that is not a Prisma model query) runs through Prisma, or directly on the
+ * driver when `driver` is given (./engine/sql.ts); the engine store tests run both ways.
  *
  * PGlite has one connection: no method awaits a query outside the transaction it runs in, and batch writes are one
  * statement (enqueue, claim, settleMany, setTags) or one batch transaction.
@@ -22,12 +26,14 @@ import type { EngineStore } from '../engine/ports.ts';
 import { silentLogger, type Logger } from '../shared/logger.ts';
 import type { PrismaClient } from './generated/client.ts';
 import type { EngineStoreContext } from './engine/context.ts';
+import { duePart } from './engine/due.ts';
 import { interactionsPart } from './engine/interactions.ts';
 import { outboxPart } from './engine/outbox.ts';
 import { pacingPart } from './engine/pacing.ts';
 import { runsPart } from './engine/runs.ts';
 import { schedulesPart } from './engine/schedules.ts';
 import { staffActionsPart } from './engine/staffActions.ts';
+import { driverSql, prismaSql, type SqlDriver } from './engine/sql.ts';
 import { subjectsPart } from './engine/subjects.ts';
 import { versionsPart } from './engine/versions.ts';
 
@@ -35,10 +41,20 @@ export interface EngineStoreOptions {
   logger?: Logger;
   /** Written to outbox.claimed_by when this process claims an entry (e.g. `host:pid`), for ops. */
   claimedBy?: string;
+  /**
+   * The database under `prisma` (an openStore Store is one): the engine store then runs its own SQL on it directly,
+   * ~0.3 ms a statement faster than through Prisma (./engine/sql.ts). Without it, everything goes through Prisma.
+   */
+  driver?: SqlDriver;
 }
 
 export function createEngineStore(prisma: PrismaClient, options: EngineStoreOptions = {}): EngineStore {
-  const context: EngineStoreContext = { prisma, logger: options.logger ?? silentLogger(), claimedBy: options.claimedBy ?? null };
+  const context: EngineStoreContext = {
+    prisma,
+    sql: options.driver ? driverSql(options.driver) : prismaSql(prisma),
+    logger: options.logger ?? silentLogger(),
+    claimedBy: options.claimedBy ?? null,
+  };
   const versions = versionsPart(context);
   return {
     recordVersion: versions.recordVersion,
@@ -50,5 +66,6 @@ export function createEngineStore(prisma: PrismaClient, options: EngineStoreOpti
     ...schedulesPart(context),
     ...interactionsPart(context),
     ...staffActionsPart(context),
+    ...duePart(context),
   };
 }

@@ -241,6 +241,57 @@ steps:
     expect((await world.prisma.kocProfile.findUniqueOrThrow({ where: { staffId: koc.id } })).pointsBalance).toBe(105);
   });
 
+  it('sees its own tag steps in later conditions and templates without reading the contact again', async () => {
+    const TAGS = `id: tags
+trigger: { on: friend.added }
+stopWhen: { tagged: [黑名单] }
+steps:
+  - tag: [新客, 试驾, 待回访]
+  - untag: [待回访, 不存在]
+  - when: { tagged: [新客, 试驾], notTagged: [待回访] }
+    say: "标签：{{#each contact.tags}}{{this}} {{/each}}"
+  - when: { taggedAny: [待回访] }
+    say: "不应发送"
+  - tag: [黑名单]
+  - say: "stopWhen 已生效，不应发送"
+`;
+    const world = await engineWorld(await ctx.freshStore(), { files: { 't.yaml': TAGS }, start: new Date('2026-12-01T04:00:00Z') });
+    const store = world.deps.store;
+    let reads = 0;
+    world.deps.store = { ...store, getContact: (id) => { reads++; return store.getContact(id); } };
+    await world.event(friend('wx-kim', 'Kim'));
+    await world.runUntil(new Date('2026-12-01T05:00:00Z'));
+    expect(world.texts().filter((t) => t.kind === 'say').map((t) => t.text)).toEqual(['标签：新客 试驾']);
+    expect(reads).toBe(1); // one advance, one read
+    const run = await world.prisma.flowRun.findFirstOrThrow({ where: { flowId: 'tags' } });
+    expect([run.status, run.stopReason]).toEqual(['stopped', 'stopWhen holds']);
+    // The copy the run used is what the store has.
+    expect((await store.ensureContact('sh-guide-1', { externalId: 'wx-kim' }, world.clock.now())).tags).toEqual(['新客', '试驾', '黑名单'].sort());
+  });
+
+  it('costs one query for the next due instant and four for a tick that only sends', async () => {
+    // No jitter: a deferred send is not deferred again by a fresh draw when its gap ends.
+    const world = await engineWorld(await ctx.freshStore(), { files: { 'p.yaml': PRICE }, accounts: [guideAccount({}, { jitterSeconds: 0 })], start: new Date('2026-12-01T04:00:00Z') });
+    await world.event({ kind: 'message', accountId: 'sh-guide-1', eventId: 'm1', contact: { externalId: 'wx-lu' }, text: '价格' });
+    await world.event({ kind: 'message', accountId: 'sh-guide-1', eventId: 'm2', contact: { externalId: 'wx-mo' }, text: '价格' });
+    const calls: string[] = [];
+    const store = world.deps.store;
+    world.deps.store = new Proxy(store, {
+      get(target, name: keyof typeof store) {
+        const method = target[name];
+        return (...args: unknown[]) => {
+          calls.push(name);
+          return (method as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    await world.runUntil(new Date('2026-12-01T05:00:00Z'));
+    expect(world.texts().map((t) => [t.to, t.text])).toEqual([['wx-lu', '价格我马上发您'], ['wx-mo', '价格我马上发您']]);
+    const tick = ['nextDueAt', 'dueWork', 'pacingSnapshot', 'claim', 'settleMany'];
+    // The first sends to wx-lu and defers wx-mo for the gap between two sends; the second sends to wx-mo.
+    expect(calls).toEqual([...tick, ...tick, 'nextDueAt']);
+  });
+
   it('falls back to a task card for the guide when the puppet cannot post Moments', async () => {
     const flow = 'id: moments\ntrigger: { cron: "0 20 * * 1" }\nsteps:\n  - moment: { text: "春日上新", images: [a.png] }\n    mode: auto\n';
     const world = await engineWorld(await ctx.freshStore(), { files: { 'm.yaml': flow }, assets: { 'a.png': 'png' }, unsupported: ['moment'], start: new Date('2026-11-30T00:00:00Z') });

@@ -261,9 +261,20 @@ describe('decidePacing, one rule at a time', () => {
       const verdict = decidePacing(input({ now: at('2026-05-01T13:29:50Z'), counts: { accountLastSentAt: at('2026-05-01T13:29:45Z') } }));
       expect(verdict).toEqual(deferred('2026-05-02T00:30:00Z', 'spacing'));
     });
+    it('draws the jitter once per wait: at the slot it was deferred to, the entry goes without a new draw', () => {
+      const last = plus(now, -22 * SECOND); // the slot was drawn as 22 s after the last send: now
+      expect(decidePacing(input({ counts: { accountLastSentAt: last }, spacingSlot: now, random: () => 0.9 }))).toEqual(SEND);
+      // Exactly the minimum gap after the last send is enough; less is not (a send came in between).
+      expect(decidePacing(input({ counts: { accountLastSentAt: plus(now, -20 * SECOND) }, spacingSlot: now }))).toEqual(SEND);
+      expect(decidePacing(input({ counts: { accountLastSentAt: plus(now, -19_999) }, spacingSlot: now, random: () => 0 }))).toEqual(deferred('2026-05-01T06:00:00.001Z', 'spacing'));
+      expect(decidePacing(input({ counts: { accountLastSentAt: now }, spacingSlot: now, random: () => 0.5 }))).toEqual(deferred('2026-05-01T06:00:35Z', 'spacing'));
+      // A slot from a wait before the account ever sent, or one that has not come yet, changes nothing.
+      expect(decidePacing(input({ spacingSlot: plus(now, -HOUR) }))).toEqual(SEND);
+      expect(decidePacing(input({ counts: { accountLastSentAt: plus(now, -HOUR) }, spacingSlot: plus(now, SECOND) }))).toEqual(SEND);
+    });
   });
 
-  describe('random() is called exactly once by a decision that reaches spacing, never by one that stops earlier', () => {
+  describe('random() is called exactly once by a decision that reaches spacing without a slot that holds, never by any other', () => {
     const counting = (overrides: Parameters<typeof input>[0]) => {
       let calls = 0;
       decidePacing(input({ ...overrides, random: () => (calls++, 0.5) }));
@@ -273,6 +284,8 @@ describe('decidePacing, one rule at a time', () => {
       ['send, first ever message', {}, 1],
       ['send after a gap', { counts: { accountLastSentAt: at('2026-05-01T05:00:00Z') } }, 1],
       ['spacing', { counts: { accountLastSentAt: at('2026-05-01T05:59:59Z') } }, 1],
+      ['at its spacing slot', { counts: { accountLastSentAt: at('2026-05-01T05:59:30Z') }, spacingSlot: at('2026-05-01T06:00:00Z') }, 0],
+      ['at a slot a later send came too close to', { counts: { accountLastSentAt: at('2026-05-01T05:59:59Z') }, spacingSlot: at('2026-05-01T06:00:00Z') }, 1],
       ['reply to an opted-out contact', { optedOut: true, proactive: false }, 1],
       ['opted_out', { optedOut: true }, 0],
       ['tag', { kind: 'tag' as const }, 0],
@@ -370,6 +383,8 @@ interface Item {
   proactive: boolean;
   contact: number | null;
   due: number;
+  /** Set when the last deferral was for spacing, as the outbox row's deferred_reason and due_at say. */
+  spacingSlot?: Date | null;
 }
 
 /** A busy day: 150 customers with two or four proactive messages each, replies, tags, group messages, staff notes. */
@@ -450,12 +465,14 @@ function simulate(options: { timeZone: string; start: Date; settings: PacingSett
         contactProactiveThisMonth: toContact.filter((m) => m.at > clock - 30 * DAY).length,
         accountLastSentAt: messages.length > 0 ? new Date(messages.at(-1)!.at) : null,
       },
+      spacingSlot: item.spacingSlot ?? null,
       random,
     });
     result.log.push(`${item.id}@${clock}:${verdict.action}:${'reason' in verdict ? verdict.reason : ''}:${'until' in verdict ? verdict.until.getTime() : ''}`);
     if (verdict.action === 'defer') {
       expect(verdict.until.getTime(), `entry ${item.id} deferred to the past at ${clock}`).toBeGreaterThan(clock);
       item.due = verdict.until.getTime();
+      item.spacingSlot = verdict.reason === 'spacing' ? verdict.until : null;
       continue;
     }
     pending.splice(next, 1);

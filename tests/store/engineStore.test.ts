@@ -14,7 +14,8 @@ import type { EngineStore, NewOutboxEntry, NewRun, RunRecord } from '../../src/e
 import type { Logger } from '../../src/shared/logger.ts';
 import { startOfLocalDay } from '../../src/engine/localTime.ts';
 import { globToLike } from '../../src/store/engine/subjects.ts';
-import { createEngineStore } from '../../src/store/engineStore.ts';
+import { createEngineStore, type EngineStoreOptions } from '../../src/store/engineStore.ts';
+import type { SqlDriver } from '../../src/store/engine/sql.ts';
 import { PrismaClient } from '../../src/store/generated/client.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../src/store/prismaErrors.ts';
 import { createRepositories } from '../../src/store/repositories/index.ts';
@@ -64,20 +65,45 @@ function entry(accountId: string, overrides: Partial<NewOutboxEntry> = {}): NewO
   };
 }
 
-/** Prisma queries as the adapter sees them, through a second client on the block store's connection. */
-function queryRecorder(ctx: StoreTestContext) {
-  const adapter = ctx.store.kind === 'embedded' ? new PrismaPGlite(ctx.store.pglite) : new PrismaPg(ctx.store.pool);
-  const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
-  const queries: string[] = [];
-  prisma.$on('query', (event) => queries.push(event.query));
-  return { prisma, queries };
+/** How the engine store runs its own SQL (src/store/engine/sql.ts): every test runs both ways, on both stores. */
+type Via = 'prisma' | 'driver';
+
+/** An engine store on the block's database, its SQL run `via` Prisma or the driver. */
+function engineStore(ctx: StoreTestContext, via: Via, options: EngineStoreOptions = {}): EngineStore {
+  return createEngineStore(ctx.prisma, { ...options, ...(via === 'driver' ? { driver: ctx.store } : {}) });
 }
 
-describeEachStore('engine store', (ctx) => {
+/**
+ * An engine store whose statements are recorded as the database receives them: through a second Prisma client on
+ * the block store's connection (Prisma's query log), or through a driver that notes each statement.
+ */
+function queryRecorder(ctx: StoreTestContext, via: Via) {
+  const queries: string[] = [];
+  if (via === 'prisma') {
+    const adapter = ctx.store.kind === 'embedded' ? new PrismaPGlite(ctx.store.pglite) : new PrismaPg(ctx.store.pool);
+    const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+    prisma.$on('query', (event) => queries.push(event.query));
+    return { queries, store: (options: EngineStoreOptions = {}) => createEngineStore(prisma, options) };
+  }
+  const noting = <T extends object>(target: T): T => new Proxy(target, {
+    get(object, name) {
+      const value = Reflect.get(object, name) as unknown;
+      if (name !== 'query' || typeof value !== 'function') return typeof value === 'function' ? value.bind(object) : value;
+      return (text: string, ...rest: unknown[]) => {
+        queries.push(text);
+        return (value as (...args: unknown[]) => unknown).call(object, text, ...rest);
+      };
+    },
+  });
+  const driver: SqlDriver = ctx.store.kind === 'embedded' ? { kind: 'embedded', pglite: noting(ctx.store.pglite) } : { kind: 'postgres', pool: noting(ctx.store.pool) };
+  return { queries, store: (options: EngineStoreOptions = {}) => createEngineStore(ctx.prisma, { ...options, driver }) };
+}
+
+for (const via of ['prisma', 'driver'] as const) describeEachStore(`engine store, SQL via ${via}`, (ctx) => {
   let cached: { prisma: unknown; store: EngineStore } | undefined;
   /** One engine store per block database. */
   const es = (): EngineStore => {
-    if (cached?.prisma !== ctx.prisma) cached = { prisma: ctx.prisma, store: createEngineStore(ctx.prisma) };
+    if (cached?.prisma !== ctx.prisma) cached = { prisma: ctx.prisma, store: engineStore(ctx, via) };
     return cached.store;
   };
 
@@ -150,7 +176,7 @@ describeEachStore('engine store', (ctx) => {
     expect(await ctx.prisma.playbookVersion.count({ where: { flowId } })).toBe(1);
     expect(await es().loadVersion(flowId, hash)).toEqual(definition);
     // A fresh store object (no cache) reads the same.
-    expect(await createEngineStore(ctx.prisma).loadVersion(flowId, hash)).toEqual(definition);
+    expect(await engineStore(ctx, via).loadVersion(flowId, hash)).toEqual(definition);
     expect(await es().loadVersion(flowId, 'e'.repeat(64))).toBeUndefined();
     expect(await es().loadVersion(unique('flow'), hash)).toBeUndefined();
   });
@@ -178,7 +204,7 @@ describeEachStore('engine store', (ctx) => {
     expect(row.updatedAt.toISOString()).toBe(T0.toISOString());
 
     // Same key, later, with other state: the first run comes back unchanged (a fresh store: no cache).
-    const again = await createEngineStore(ctx.prisma).startRun({ ...run, startedAt: at(HOUR), state: { vars: {}, reply: true } });
+    const again = await engineStore(ctx, via).startRun({ ...run, startedAt: at(HOUR), state: { vars: {}, reply: true } });
     expect(again).toEqual({ run: first.run, created: false });
 
     // Another occurrence is another run.
@@ -203,7 +229,7 @@ describeEachStore('engine store', (ctx) => {
 
   it('saveRun writes progress with the given instant; finishing sets finishedAt; a finished run is final', async () => {
     const { logger, warn } = quietLogger();
-    const store = createEngineStore(ctx.prisma, { logger });
+    const store = engineStore(ctx, via, { logger });
     const { run } = await store.startRun(await newRun());
     const waiting: RunRecord = {
       ...run,
@@ -283,8 +309,8 @@ describeEachStore('engine store', (ctx) => {
         action: { kind: 'roomSay', accountId, roomExternalId: 'r@chatroom', content: { text: '@all' }, mentionExternalIds: [], mentionAll: true },
       }),
     ];
-    const recorder = queryRecorder(ctx);
-    const recorded = createEngineStore(recorder.prisma);
+    const recorder = queryRecorder(ctx, via);
+    const recorded = recorder.store();
     expect(await recorded.enqueue(entries, at(SECOND))).toBe(3);
     const inserts = recorder.queries.filter((q) => /^\s*INSERT/i.test(q));
     expect(inserts).toHaveLength(1);
@@ -369,7 +395,7 @@ describeEachStore('engine store', (ctx) => {
 
   it('markSending claims a due pending entry once: attempts + 1, claimedAt, claimedBy', async () => {
     const accountId = await account();
-    const store = createEngineStore(ctx.prisma, { claimedBy: 'host-a:123' });
+    const store = engineStore(ctx, via, { claimedBy: 'host-a:123' });
     const id = await enqueueOne(entry(accountId, { dueAt: T0 }));
     expect(await store.markSending(id, at(-SECOND))).toBe(false); // not due yet at that instant
     expect(await store.markSending(id, at(SECOND))).toBe(true);
@@ -448,7 +474,7 @@ describeEachStore('engine store', (ctx) => {
 
   it('settle: a stale decision changes nothing and is recorded as ignored', async () => {
     const { logger, warn } = quietLogger();
-    const store = createEngineStore(ctx.prisma, { logger });
+    const store = engineStore(ctx, via, { logger });
     const accountId = await account();
 
     // An outcome for a row that is not sending (never claimed).
@@ -558,8 +584,8 @@ describeEachStore('engine store', (ctx) => {
     ];
     await es().enqueue(entries, at(-HOUR));
 
-    const recorder = queryRecorder(ctx);
-    const due = await createEngineStore(recorder.prisma).dueForDispatch(T0, 10);
+    const recorder = queryRecorder(ctx, via);
+    const due = await recorder.store().dueForDispatch(T0, 10);
     expect(recorder.queries).toHaveLength(1);
     const plain = await es().dueOutbox(T0, 10);
     expect(due.map(({ contact, ...record }) => record)).toEqual(plain);
@@ -576,15 +602,15 @@ describeEachStore('engine store', (ctx) => {
 
   it('claim: the due pending entries among the ids, in one statement, each won by exactly one caller', async () => {
     const accountId = await account();
-    const store = createEngineStore(ctx.prisma, { claimedBy: 'host-b:7' });
+    const store = engineStore(ctx, via, { claimedBy: 'host-b:7' });
     const a = await enqueueOne(entry(accountId));
     const b = await enqueueOne(entry(accountId));
     const later = await enqueueOne(entry(accountId, { dueAt: at(MINUTE) }));
     const taken = await enqueueOne(entry(accountId));
     expect(await store.markSending(taken, T0)).toBe(true);
 
-    const recorder = queryRecorder(ctx);
-    const won = await createEngineStore(recorder.prisma, { claimedBy: 'host-b:7' }).claim([a, later, taken, b, 987_654_321n], at(SECOND));
+    const recorder = queryRecorder(ctx, via);
+    const won = await recorder.store({ claimedBy: 'host-b:7' }).claim([a, later, taken, b, 987_654_321n], at(SECOND));
     expect(recorder.queries).toHaveLength(1);
     expect(new Set(won)).toEqual(new Set([a, b]));
     for (const id of [a, b]) {
@@ -626,9 +652,9 @@ describeEachStore('engine store', (ctx) => {
     const staleSent = await enqueueOne(entry(accountId)); // never claimed
     const staleDeferral = await claimed(); // claimed by someone else meanwhile
 
-    const recorder = queryRecorder(ctx);
+    const recorder = queryRecorder(ctx, via);
     const now = at(SECOND);
-    await createEngineStore(recorder.prisma, { logger }).settleMany([
+    await recorder.store({ logger }).settleMany([
       { id: sent, outcome: { decision: 'sent', externalMessageId: 'msg-1', log: { kind: 'say', body: { mode: 'auto' } } } },
       { id: sentToRoom, outcome: { decision: 'sent', log: { kind: 'roomSay', body: { mode: 'auto' } } } },
       { id: sentToGone, outcome: { decision: 'sent', log: { kind: 'task_card', body: { mode: 'assist' } } } },
@@ -709,7 +735,7 @@ describeEachStore('engine store', (ctx) => {
     await es().settleMany([], T0);
   });
 
-  it('recognises constraint violations of raw queries (P2010) as of model queries', async () => {
+  it('recognises constraint violations of raw queries (P2010) and of the driver as of model queries', async () => {
     const storeId = unique('raw-store');
     const unique23505 = await ctx.prisma.$executeRaw`INSERT INTO stores (id, name, updated_at) VALUES (${storeId}, 'a', ${T0}::timestamptz), (${storeId}, 'b', ${T0}::timestamptz)`.then(
       () => undefined,
@@ -723,6 +749,14 @@ describeEachStore('engine store', (ctx) => {
     );
     expect(isForeignKeyViolation(fk23503)).toBe(true);
     expect(isUniqueViolation(fk23503)).toBe(false);
+    // The same statements on the driver itself (how the engine store runs its SQL with `driver`): its own errors.
+    const onDriver = (text: string) => (ctx.store.kind === 'embedded' ? ctx.store.pglite.query(text) : ctx.store.pool.query(text)).then(() => undefined, (error: unknown) => error);
+    const twice = unique('raw-store');
+    const driverUnique = await onDriver(`INSERT INTO stores (id, name, updated_at) VALUES ('${twice}', 'a', now()), ('${twice}', 'b', now())`);
+    expect([isUniqueViolation(driverUnique), isForeignKeyViolation(driverUnique)]).toEqual([true, false]);
+    const driverFk = await onDriver(`INSERT INTO rooms (id, account_id, external_id, topic, updated_at) VALUES ('${unique('room')}', 'nobody', 'r', 't', now())`);
+    expect([isForeignKeyViolation(driverFk), isUniqueViolation(driverFk)]).toEqual([true, false]);
+    expect(isForeignKeyViolation(new Error('23503'))).toBe(false);
   });
 
   // ─────────────────────────────────────────────────────────────────────────────────────────── pacing
@@ -827,8 +861,8 @@ describeEachStore('engine store', (ctx) => {
     await sendAt(entry(newYork, { contactId: bob.id }), new Date('2026-12-01T04:00:00.000Z')); // before New York's day began
     await es().setAccountBackoff(newYork, at(HOUR, now), 'throttled', 60);
 
-    const recorder = queryRecorder(ctx);
-    const snapshot = await createEngineStore(recorder.prisma).pacingSnapshot(
+    const recorder = queryRecorder(ctx, via);
+    const snapshot = await recorder.store().pacingSnapshot(
       now,
       [{ accountId: shanghai, timeZone: 'Asia/Shanghai' }, { accountId: newYork, timeZone: 'America/New_York' }, { accountId: quiet, timeZone: 'Asia/Shanghai' },
         { accountId: unique('nobody'), timeZone: 'UTC' }, { accountId: shanghai, timeZone: 'Asia/Shanghai' }],
@@ -1098,6 +1132,80 @@ describeEachStore('engine store', (ctx) => {
       ['weekly-moment', a],
     ]);
     expect((await rejection(es().upsertSchedule({ ...weekly, accountId: unique('nobody') }))).code).toBe('KOC_ACCOUNT_UNKNOWN');
+  });
+
+  it('nextDueAt: now while a run is running, else the earliest wake, pending send or schedule; null when nothing is pending', async () => {
+    await clearQueues();
+    const accountId = await account();
+    const recorder = queryRecorder(ctx, via);
+    const next = async (now = T0) => (await recorder.store().nextDueAt(now, 4 * HOUR))?.toISOString() ?? null;
+    expect(await next()).toBeNull();
+    await es().upsertSchedule({ flowId: 'weekly', accountId, cron: '0 20 * * 1', timeZone: 'Asia/Shanghai', nextDueAt: at(DAY + 7), lastFiredAt: null });
+    expect(await next()).toBe(at(DAY + 7).toISOString());
+    await sendAt(entry(accountId), at(-HOUR)); // sent: not pending
+    await es().enqueue([entry(accountId, { dueAt: at(HOUR + 5) })], T0);
+    expect(await next()).toBe(at(HOUR + 5).toISOString());
+    const base = await newRun({ accountId });
+    const { run } = await es().startRun(base);
+    await es().saveRun({ ...run, status: 'waiting', wakeAt: at(MINUTE + 3) }, T0);
+    const { run: finished } = await es().startRun({ ...base, subjectId: unique('contact') });
+    await es().saveRun({ ...finished, status: 'done', wakeAt: at(-DAY) }, T0); // finished: never due
+    expect(await next()).toBe(at(MINUTE + 3).toISOString());
+    // Due instants in the past are returned as they are (the clock is already later).
+    expect(await next(at(2 * DAY))).toBe(at(MINUTE + 3).toISOString());
+    await es().startRun({ ...base, subjectId: unique('contact') }); // running: continues at once
+    expect(await next(at(SECOND))).toBe(at(SECOND).toISOString());
+    expect(recorder.queries).toHaveLength(6);
+  });
+
+  it('an assist card neither confirmed nor reminded is due (nextDueAt, dueWork) its reminder delay after it was sent', async () => {
+    await clearQueues();
+    const accountId = await account();
+    const next = async () => (await es().nextDueAt(T0, 4 * HOUR))?.toISOString() ?? null;
+    const card = await sendAt(entry(accountId, { mode: 'assist', action: { kind: 'moment', accountId, text: '新品' } }), at(-HOUR));
+    await sendAt(entry(accountId, { mode: 'assist', action: { kind: 'staffNote', accountId, staffExternalId: 'staff-1', text: 'hi' } }), at(-2 * HOUR)); // a note, not a card
+    expect(await next()).toBe(at(3 * HOUR).toISOString());
+    // A tick then reads it with its work: cards sent at or before (now − delay), the note never.
+    expect((await es().dueWork(at(3 * HOUR), { runs: 10, outbox: 10 }, at(-HOUR))).reminders).toMatchObject([{ id: card, kind: 'moment', sentAt: at(-HOUR) }]);
+    expect((await es().dueWork(at(3 * HOUR), { runs: 10, outbox: 10 }, at(-HOUR - 1))).reminders).toEqual([]);
+    await es().markAssistReminded([card], T0);
+    expect(await next()).toBeNull();
+  });
+
+  it('dueWork: what dueSchedules, dueRuns and dueForDispatch return, in one query, each in its order and limit', async () => {
+    await clearQueues();
+    const accountId = await account('guide', unique('due-b'));
+    const other = await account('guide', unique('due-a'));
+    const now = at(HOUR);
+    for (const [flowId, acct, due] of [['weekly', accountId, at(MINUTE + 7)], ['daily', accountId, at(MINUTE + 7)], ['weekly', other, at(SECOND)], ['later', other, at(DAY)]] as const) {
+      await es().upsertSchedule({ flowId, accountId: acct, cron: '0 20 * * 1', timeZone: 'Asia/Shanghai', nextDueAt: due, lastFiredAt: flowId === 'daily' ? at(-DAY + 1) : null });
+    }
+    const base = await newRun({ accountId, state: { vars: { member: { name: '张三', tags: ['VIP'] }, n: 1.5 }, reply: true } });
+    for (const wakeAt of [null, at(MINUTE + 1), at(2 * MINUTE), null, at(HOUR + 1)]) {
+      const { run } = await es().startRun({ ...base, subjectId: unique('contact') });
+      if (wakeAt) await es().saveRun({ ...run, status: 'waiting', wakeAt, stepIndex: 2 }, T0);
+    }
+    const amy = await es().ensureContact(accountId, { externalId: unique('wm'), name: 'Amy' }, T0);
+    await ctx.prisma.contact.update({ where: { id: amy.id }, data: { alias: '艾米' } });
+    await es().setOptedOut(amy.id, at(-HOUR + 123));
+    await es().enqueue([
+      entry(accountId, { contactId: amy.id, dueAt: at(MINUTE + 456) }),
+      entry(other, { contactId: null, action: { kind: 'moment', accountId: other, text: '上新 🎉', images: ['a.png'] }, dueAt: at(-MINUTE) }),
+      entry(accountId, { dueAt: at(MINUTE + 456) }),
+      entry(accountId, { dueAt: at(HOUR + 1) }), // not due
+    ], T0);
+
+    const recorder = queryRecorder(ctx, via);
+    const work = await recorder.store().dueWork(now, { runs: 3, outbox: 2 }, at(-DAY));
+    expect(recorder.queries).toHaveLength(1);
+    expect(work).toEqual({ schedules: await es().dueSchedules(now), runs: await es().dueRuns(now, 3), outbox: await es().dueForDispatch(now, 2), reminders: [] });
+    expect(work.schedules.map((s) => [s.flowId, s.accountId])).toEqual([['weekly', other], ['daily', accountId], ['weekly', accountId]]);
+    expect(work.runs.map((r) => [r.status, r.wakeAt?.toISOString() ?? null])).toEqual([['running', null], ['running', null], ['waiting', at(MINUTE + 1).toISOString()]]);
+    expect(work.outbox.map((o) => [o.dueAt.toISOString(), o.contact?.optedOutAt?.toISOString() ?? null])).toEqual([
+      [at(-MINUTE).toISOString(), null], [at(MINUTE + 456).toISOString(), at(-HOUR + 123).toISOString()],
+    ]);
+    expect(typeof work.outbox[0]!.id).toBe('bigint');
+    expect(await es().dueWork(at(-DAY), { runs: 10, outbox: 10 }, at(-DAY))).toEqual({ schedules: [], runs: (await es().dueRuns(at(-DAY), 10)), outbox: [], reminders: [] });
   });
 
   it('logInteraction appends one row with the given instant, ids and JSON body', async () => {

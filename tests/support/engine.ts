@@ -63,7 +63,7 @@ export async function engineWorld(store: Store, options: {
   const channel = options.channel ?? new FakeChannel(clock, { unsupported: options.unsupported ?? [] });
   const build = async (set: PlaybookSet): Promise<EngineWorld> => {
     const deps: EngineDeps = {
-      clock, channel, store: createEngineStore(store.prisma), rewards: options.rewards ?? createRewards(store.prisma, () => set),
+      clock, channel, store: createEngineStore(store.prisma, { driver: store }), rewards: options.rewards ?? createRewards(store.prisma, () => set),
       accounts: { list: () => accounts, get: (id) => accounts.find((a) => a.id === id) }, random: seededRandom(7), logger: silentLogger(),
     };
     const engine = new Engine(deps, set);

@@ -56,7 +56,7 @@ export function registerSimulate(program: Command, io: CliIo, done: CommandResul
     .description('replay the playbooks against synthetic customers on the real engine: what would be sent, and whether every limit holds')
     .option('--days <n>', 'days to simulate', '30')
     .option('--accounts <n>', 'bot accounts: mostly guides, one assistant, a few ambassadors', '20')
-    .option('--contacts <n>', 'customers in all, spread over the guide and ambassador accounts', '500')
+    .option('--contacts <n>', 'customers in all, not per account, spread over the guide and ambassador accounts (500 per account for 20 accounts: --contacts 10000)', '500')
     .option('--seed <n>', 'the same seed gives the same world, the same sends and a byte-identical timeline', '1')
     .option('--from <date>', 'first day, YYYY-MM-DD in Asia/Shanghai (default: the 1st of next month; pass it to reproduce a run)')
     .option('--playbooks <dir>', 'the playbook folder', 'sop-playbooks')

@@ -18,7 +18,7 @@ import type { PacingSettings } from './settings.ts';
  *  4. quiet_hours      inside a quiet window (account's and flow's): wait for its end, local time.
  *  5. rate_*           account rate limits, reduced while a new account ramps up.
  *  6. contact_*_cap    proactive messages to one contact: month cap skips, day cap waits for the next local day.
- *  7. spacing          a minimum gap plus random jitter since the account's last send.
+ *  7. spacing          a minimum gap plus random jitter since the account's last send (the jitter drawn once per wait).
  *  8. send.
  *
  * Every deferral ends strictly after `now`, and a deferral that would end inside quiet hours is moved to their end
@@ -56,9 +56,14 @@ export interface PacingInput {
   /** From the store, over windows ending at `now`. */
   counts: PacingCounts;
   /**
-   * [0, 1). Called exactly once by every decision that reaches the spacing rule (7), whether or not the account
-   * has sent before, and never by one that stops earlier: `simulate` seeds it, and its replay is only reproducible
-   * if the number of draws depends on the same inputs as the verdicts.
+   * The instant this entry was deferred to when its last deferral was for spacing (null or absent otherwise): the
+   * jitter of that wait was drawn then, so at that instant it goes unless a later send came within the minimum gap.
+   */
+  spacingSlot?: Date | null;
+  /**
+   * [0, 1). Called exactly once by every decision that reaches the spacing rule (7) without a spacing slot that
+   * still holds, whether or not the account has sent before, and never by any other: `simulate` seeds it, and its
+   * replay is only reproducible if the number of draws depends on the same inputs as the verdicts.
    */
   random: () => number;
 }
@@ -215,14 +220,21 @@ function contactCapVerdict(input: PacingInput): PacingVerdict | undefined {
 // ─────────────────────────────────────────────────────────────────────────────────────────── spacing
 
 /**
- * A fresh jitter is drawn on every evaluation (see `PacingInput.random`), so a re-evaluated entry may wait again,
- * but never past last send + gap + jitterSeconds: it always makes progress.
+ * The gap after the account's last send: minGapSeconds plus a jitter drawn once per wait. An entry deferred for
+ * spacing comes back at the instant it was given (`spacingSlot`) and goes, if that instant is still at least the
+ * minimum gap after the account's last send; drawing a fresh jitter there, as this rule once did, deferred it again
+ * about every other time, a dispatch round that sent nothing. When a send came in between, the slot no longer holds
+ * and a new jitter is drawn from that send. Either way no two sends are closer than minGapSeconds, and a
+ * re-evaluated entry never waits past last send + gap + jitterSeconds: it always makes progress.
  */
 function spacingDeferral(input: PacingInput): Date | undefined {
-  const jitterMs = input.random() * input.settings.jitterSeconds * SECOND_MS;
   const last = input.counts.accountLastSentAt;
+  const gapMs = input.settings.minGapSeconds * SECOND_MS;
+  const slot = input.spacingSlot;
+  if (slot && slot <= input.now && (!last || slot.getTime() >= last.getTime() + gapMs)) return undefined;
+  const jitterMs = input.random() * input.settings.jitterSeconds * SECOND_MS;
   if (!last) return undefined;
-  const earliest = Math.ceil(last.getTime() + input.settings.minGapSeconds * SECOND_MS + jitterMs);
+  const earliest = Math.ceil(last.getTime() + gapMs + jitterMs);
   return input.now.getTime() < earliest ? new Date(earliest) : undefined;
 }
 

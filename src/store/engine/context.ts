@@ -4,11 +4,14 @@
 import { KocError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { PrismaClient } from '../generated/client.ts';
+import type { EngineSql } from './sql.ts';
 import type { InputJsonValue } from '../generated/internal/prismaNamespace.ts';
 import { isForeignKeyViolation } from '../prismaErrors.ts';
 
 export interface EngineStoreContext {
   prisma: PrismaClient;
+  /** The store's own SQL: through Prisma, or on the driver underneath it (./sql.ts). */
+  sql: EngineSql;
   logger: Logger;
   /** Recorded as `claimed_by` when this process claims an outbox entry (markSending). */
   claimedBy: string | null;
@@ -17,6 +20,11 @@ export interface EngineStoreContext {
 /** Engine values are JSON-safe by contract (RunState, OutboundAction, interaction bodies, compiled flows). */
 export function json(value: unknown): InputJsonValue {
   return value as InputJsonValue;
+}
+
+/** Ids as a PostgreSQL array literal, `{1,2,3}`, for `= ANY (…::bigint[])` (digits only: nothing to quote). */
+export function bigintArray(ids: readonly (bigint | string)[]): string {
+  return `{${ids.map(String).join(',')}}`;
 }
 
 export function accountUnknown(accountId: string, cause?: unknown): KocError {

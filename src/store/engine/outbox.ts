@@ -24,12 +24,13 @@
 import type { OutboundAction } from '../../domain/channel.ts';
 import type { DueOutboxEntry, NewOutboxEntry, OutboxDecision, OutboxRecord, OutboxStatus } from '../../engine/ports.ts';
 import { KocError } from '../../shared/errors.ts';
+import { Prisma } from '../generated/client.ts';
 import type { OutboxEntryModel } from '../generated/models.ts';
-import { accountUnknown, explainForeignKey, type EngineStoreContext } from './context.ts';
+import { accountUnknown, bigintArray, explainForeignKey, type EngineStoreContext } from './context.ts';
 import { settleManyPart } from './outboxSettle.ts';
 
 export function outboxPart(context: EngineStoreContext) {
-  const { prisma, claimedBy } = context;
+  const { prisma, sql, claimedBy } = context;
   const settleMany = settleManyPart(context);
 
   /**
@@ -38,12 +39,13 @@ export function outboxPart(context: EngineStoreContext) {
    */
   async function claim(ids: bigint[], at: Date): Promise<bigint[]> {
     if (ids.length === 0) return [];
-    const rows = await prisma.$queryRaw<{ id: bigint }[]>`
+    // The ids as a bigint[] literal: both adapters pass it as text, and id = ANY (…) is one primary-key probe per id.
+    const rows = await sql.query<{ id: bigint }>(Prisma.sql`
       UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ${at}::timestamptz,
                         claimed_by = ${claimedBy}::text, updated_at = ${at}::timestamptz
-       WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids.map(String))}::jsonb)::bigint))
+       WHERE id = ANY (${bigintArray(ids)}::bigint[])
          AND status = 'pending' AND due_at <= ${at}::timestamptz
-      RETURNING id`;
+      RETURNING id`);
     return rows.map((row) => BigInt(row.id));
   }
 
@@ -68,7 +70,7 @@ export function outboxPart(context: EngineStoreContext) {
       }
       const rows = JSON.stringify(entries.map(toRow));
       return explainForeignKey(
-        prisma.$executeRaw`
+        sql.execute(Prisma.sql`
           INSERT INTO outbox (idempotency_key, account_id, run_id, step_index, flow_id, kind, mode, proactive, contact_id, room_id,
                               recipient_external_id, payload, status, due_at, created_at, updated_at)
           SELECT r.idempotency_key, r.account_id, r.run_id, r.step_index, r.flow_id, r.kind, r.mode::"OutboxMode", r.proactive,
@@ -76,7 +78,7 @@ export function outboxPart(context: EngineStoreContext) {
             FROM jsonb_to_recordset(${rows}::jsonb) AS r(
                    idempotency_key text, account_id text, run_id text, step_index int, flow_id text, kind text, mode text,
                    proactive boolean, contact_id text, room_id text, recipient_external_id text, payload jsonb, due_at timestamptz)
-          ON CONFLICT DO NOTHING`,
+          ON CONFLICT DO NOTHING`),
         async (cause) => {
           const ids = [...new Set(entries.map((e) => e.accountId))];
           const known = new Set((await prisma.account.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((a) => a.id));
@@ -102,17 +104,7 @@ export function outboxPart(context: EngineStoreContext) {
      * entries due at one instant, a fan-out: 78 ms a batch on PGlite).
      */
     async dueForDispatch(now: Date, limit: number): Promise<DueOutboxEntry[]> {
-      const rows = await prisma.$queryRaw<DueRow[]>`
-        SELECT o.id, o.idempotency_key, o.account_id, o.run_id, o.step_index, o.flow_id, o.mode::text AS mode, o.proactive,
-               o.contact_id, o.room_id, o.payload, o.due_at, o.status::text AS status, o.attempts, o.deferred_reason,
-               c.id AS contact_found, c.name AS contact_name, c.alias AS contact_alias, c.opted_out_at AS contact_opted_out_at
-          FROM (SELECT * FROM outbox
-                 WHERE status = 'pending' AND due_at <= ${now}::timestamptz
-                 ORDER BY due_at, id
-                 LIMIT ${limit}::int) o
-          LEFT JOIN contacts c ON c.id = o.contact_id
-         ORDER BY o.due_at, o.id`;
-      return rows.map(toDueEntry);
+      return (await sql.query<DueRow>(dueForDispatchQuery(now, limit))).map(toDueEntry);
     },
 
     claim,
@@ -129,14 +121,33 @@ export function outboxPart(context: EngineStoreContext) {
 
     /** Every `sending` entry → in_doubt, each with an event (reason "interrupted"). Run at start, before dispatching. */
     async markInterruptedInDoubt(at: Date): Promise<number> {
-      return prisma.$executeRaw`
+      return sql.execute(Prisma.sql`
         WITH moved AS (
           UPDATE outbox SET status = 'in_doubt', updated_at = ${at}::timestamptz WHERE status = 'sending' RETURNING id
         )
         INSERT INTO outbox_events (outbox_id, at, decision, reason)
-        SELECT id, ${at}::timestamptz, 'in_doubt', 'interrupted' FROM moved`;
+        SELECT id, ${at}::timestamptz, 'in_doubt', 'interrupted' FROM moved`);
     },
   };
+}
+
+/**
+ * dueForDispatch as one query (also a part of dueWork). The id travels as text: exact however large it grows. The
+ * contact is looked up per entry (LATERAL: one primary-key probe each): as a plain join, PGlite — which never
+ * gathers statistics — hashed the whole contacts table for every batch. The LIMIT (the id is the key: it changes
+ * nothing) keeps the planner from pulling the subquery up into that same join.
+ */
+export function dueForDispatchQuery(now: Date, limit: number): Prisma.Sql {
+  return Prisma.sql`
+    SELECT o.id::text AS id, o.idempotency_key, o.account_id, o.run_id, o.step_index, o.flow_id, o.mode::text AS mode, o.proactive,
+           o.contact_id, o.room_id, o.payload, o.due_at, o.status::text AS status, o.attempts, o.deferred_reason,
+           c.id AS contact_found, c.name AS contact_name, c.alias AS contact_alias, c.opted_out_at AS contact_opted_out_at
+      FROM (SELECT * FROM outbox
+             WHERE status = 'pending' AND due_at <= ${now}::timestamptz
+             ORDER BY due_at, id
+             LIMIT ${limit}::int) o
+      LEFT JOIN LATERAL (SELECT id, name, alias, opted_out_at FROM contacts WHERE id = o.contact_id LIMIT 1) c ON true
+     ORDER BY o.due_at, o.id`;
 }
 
 function recipientOf(action: OutboundAction): string | null {
@@ -194,9 +205,9 @@ function toRecord(row: OutboxEntryModel): OutboxRecord {
   };
 }
 
-/** A row of dueForDispatch as the driver returns it (snake_case; the enums as text). */
-interface DueRow {
-  id: bigint;
+/** A row of dueForDispatchQuery (snake_case; the enums as text), typed by the driver or read back from JSON (dueWork). */
+export interface DueRow {
+  id: string;
   idempotency_key: string;
   account_id: string;
   run_id: string | null;
@@ -207,17 +218,17 @@ interface DueRow {
   contact_id: string | null;
   room_id: string | null;
   payload: unknown;
-  due_at: Date;
+  due_at: Date | string;
   status: OutboxStatus;
   attempts: number;
   deferred_reason: string | null;
   contact_found: string | null;
   contact_name: string | null;
   contact_alias: string | null;
-  contact_opted_out_at: Date | null;
+  contact_opted_out_at: Date | string | null;
 }
 
-function toDueEntry(row: DueRow): DueOutboxEntry {
+export function toDueEntry(row: DueRow): DueOutboxEntry {
   const payload = typeof row.payload === 'string' ? (JSON.parse(row.payload) as unknown) : row.payload;
   return {
     id: BigInt(row.id),

@@ -16,7 +16,8 @@
  */
 import type { OutboxSettlement } from '../../engine/ports.ts';
 import { KocError } from '../../shared/errors.ts';
-import type { EngineStoreContext } from './context.ts';
+import { Prisma } from '../generated/client.ts';
+import { bigintArray, type EngineStoreContext } from './context.ts';
 
 interface SettleResult {
   id: bigint;
@@ -25,12 +26,17 @@ interface SettleResult {
   applied: boolean;
 }
 
-export function settleManyPart({ prisma, logger }: EngineStoreContext) {
+export function settleManyPart({ sql, logger }: EngineStoreContext) {
   /**
    * The decisions travel as one jsonb parameter. In the statement, `before` is each row's state as the statement
    * found it and `applied` the conditional update; then one event per decision (in the given order) and one
    * interaction row per applied send that carries `log`. The interaction row references the contact and room only
    * while they are stored, so a contact purged while its message was in flight cannot fail the whole batch.
+   *
+   * `o.id = ANY (ids)` repeats what the join with `d` says, for the planner: it takes jsonb_to_recordset for 100
+   * rows and, without it, hashed `d` and scanned the whole outbox twice per settle — 2.8 ms for one decision on
+   * 5,000 rows, growing with the table; with it each row is a primary-key probe (1.7 ms, flat). A separate statement
+   * of typed parameters for a one-decision batch saved only another 6% and was not kept.
    */
   return async function settleMany(settlements: OutboxSettlement[], at: Date): Promise<void> {
     if (settlements.length === 0) return;
@@ -39,13 +45,14 @@ export function settleManyPart({ prisma, logger }: EngineStoreContext) {
       // UPDATE … FROM would apply only one of two decisions for a row, and record both.
       throw new KocError('KOC_OUTBOX_INVALID', 'settleMany was given two decisions for the same outbox entry', { details: { ids: rows.map((r) => r.id) } });
     }
-    const results = await prisma.$queryRaw<SettleResult[]>`
+    const ids = bigintArray(rows.map((r) => r.id));
+    const results = await sql.query<SettleResult>(Prisma.sql`
       WITH d AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS d(
                  ord int, id bigint, decision text, reason text, until text, external_message_id text, mode text, details jsonb,
                  log_kind text, log_body jsonb)
       ), before AS (
-        SELECT o.id, o.status::text AS status FROM outbox o JOIN d ON d.id = o.id
+        SELECT o.id, o.status::text AS status FROM outbox o WHERE o.id = ANY (${ids}::bigint[])
       ), applied AS (
         UPDATE outbox o
            SET status = (CASE d.decision WHEN 'sent' THEN 'sent' WHEN 'failed' THEN 'failed' WHEN 'in_doubt' THEN 'in_doubt'
@@ -60,7 +67,7 @@ export function settleManyPart({ prisma, logger }: EngineStoreContext) {
                skip_reason = CASE WHEN d.decision = 'skipped' THEN d.reason ELSE o.skip_reason END,
                updated_at = ${at}::timestamptz
           FROM d
-         WHERE o.id = d.id
+         WHERE o.id = d.id AND o.id = ANY (${ids}::bigint[])
            AND CASE WHEN d.decision IN ('deferred', 'skipped') THEN o.status = 'pending' AND o.due_at <= ${at}::timestamptz
                     ELSE o.status = 'sending' END
         RETURNING o.id, o.account_id, o.contact_id, o.room_id, o.flow_id, o.run_id
@@ -83,7 +90,7 @@ export function settleManyPart({ prisma, logger }: EngineStoreContext) {
       )
       SELECT d.id, b.status AS found, a.id IS NOT NULL AS applied
         FROM d LEFT JOIN before b ON b.id = d.id LEFT JOIN applied a ON a.id = d.id
-       ORDER BY d.ord`;
+       ORDER BY d.ord`);
 
     const unknown: string[] = [];
     results.forEach((result, i) => {

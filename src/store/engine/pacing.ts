@@ -7,6 +7,7 @@ import { accountUnknown, type EngineStoreContext } from './context.ts';
 import { startOfLocalDay } from '../../engine/localTime.ts';
 import { isValidTimeZone } from '../../playbook/calendar.ts';
 import { KocError } from '../../shared/errors.ts';
+import { Prisma } from '../generated/client.ts';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -25,7 +26,7 @@ interface SnapshotRow {
   backoff_minutes: number | null;
 }
 
-export function pacingPart({ prisma }: EngineStoreContext) {
+export function pacingPart({ sql }: EngineStoreContext) {
   return {
     /**
      * For each account: its sent entries (status sent, by sentAt) in (now−1 min, now], (now−1 h, now] and since the
@@ -62,7 +63,7 @@ export function pacingPart({ prisma }: EngineStoreContext) {
       });
       const contactRows = unique(contacts, (c) => c.contactId).map((c) => ({ id: c.contactId, day_start: dayStart(c.timeZone).toISOString() }));
 
-      const rows = await prisma.$queryRaw<SnapshotRow[]>`
+      const rows = await sql.query<SnapshotRow>(Prisma.sql`
         WITH a AS (
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(accountRows)}::jsonb) AS a(id text, day_start timestamptz, "from" timestamptz)
         ), c AS (
@@ -86,7 +87,7 @@ export function pacingPart({ prisma }: EngineStoreContext) {
                SELECT count(*) FILTER (WHERE sent_at >= c.day_start)::int AS today, count(*)::int AS month
                  FROM outbox
                 WHERE contact_id = c.id AND status = 'sent' AND proactive
-                  AND sent_at > ${new Date(now.getTime() - 30 * DAY)}::timestamptz AND sent_at <= ${now}::timestamptz) t`;
+                  AND sent_at > ${new Date(now.getTime() - 30 * DAY)}::timestamptz AND sent_at <= ${now}::timestamptz) t`);
 
       for (const row of rows) {
         if (row.kind === 'account') snapshot.accounts.set(row.id, toAccountPacing(row));
@@ -102,18 +103,18 @@ export function pacingPart({ prisma }: EngineStoreContext) {
      * it. Does not touch updated_at.
      */
     async setAccountBackoff(accountId: string, until: Date, reason: string, minutes: number): Promise<void> {
-      const updated = await prisma.$executeRaw`
+      const updated = await sql.execute(Prisma.sql`
         UPDATE accounts
            SET backoff_reason = CASE WHEN backoff_until IS NULL OR backoff_until < ${until}::timestamptz THEN ${reason}::text ELSE backoff_reason END,
                backoff_until = GREATEST(backoff_until, ${until}::timestamptz),
                backoff_minutes = GREATEST(backoff_minutes, ${minutes}::int)
-         WHERE id = ${accountId}::text`;
+         WHERE id = ${accountId}::text`);
       if (updated === 0) throw accountUnknown(accountId);
     },
 
     /** Clears the streak (backoff_minutes); backoff_until stays as the record of the last back-off. */
     async endBackoffStreak(accountId: string): Promise<void> {
-      await prisma.$executeRaw`UPDATE accounts SET backoff_minutes = NULL WHERE id = ${accountId}::text AND backoff_minutes IS NOT NULL`;
+      await sql.execute(Prisma.sql`UPDATE accounts SET backoff_minutes = NULL WHERE id = ${accountId}::text AND backoff_minutes IS NOT NULL`);
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { NewRun, RunRecord, RunState, RunStatus } from '../../engine/ports.ts';
 import { KocError } from '../../shared/errors.ts';
+import { Prisma } from '../generated/client.ts';
 import type { FlowRunModel } from '../generated/models.ts';
 import { accountUnknown, explainForeignKey, json, type EngineStoreContext } from './context.ts';
 import type { VersionsPart } from './versions.ts';
@@ -11,7 +12,7 @@ import type { VersionsPart } from './versions.ts';
 const ACTIVE: RunStatus[] = ['running', 'waiting'];
 const FINISHED = new Set<RunStatus>(['done', 'stopped', 'failed']);
 
-export function runsPart({ prisma, logger }: EngineStoreContext, versions: VersionsPart) {
+export function runsPart({ prisma, sql, logger }: EngineStoreContext, versions: VersionsPart) {
   async function toRecords(rows: FlowRunModel[]): Promise<RunRecord[]> {
     const hashes = await versions.hashesOf(rows.map((r) => r.playbookVersionId));
     return rows.map((row) => toRecord(row, hashes.get(row.playbookVersionId) ?? ''));
@@ -67,12 +68,7 @@ export function runsPart({ prisma, logger }: EngineStoreContext, versions: Versi
 
     /** Runs to advance: running ones, and waiting ones whose wakeAt has come; wakeAt (nulls first), then id. */
     async dueRuns(now: Date, limit: number): Promise<RunRecord[]> {
-      const rows = await prisma.flowRun.findMany({
-        where: { OR: [{ status: 'running' }, { status: 'waiting', wakeAt: { lte: now } }] },
-        orderBy: [{ wakeAt: { sort: 'asc', nulls: 'first' } }, { id: 'asc' }],
-        take: limit,
-      });
-      return toRecords(rows);
+      return (await sql.query<DueRunRow>(dueRunsQuery(now, limit))).map(dueRunRecord);
     },
 
     /**
@@ -80,18 +76,13 @@ export function runsPart({ prisma, logger }: EngineStoreContext, versions: Versi
      * finished — a stale copy in another worker — changes nothing and is logged. The version is never changed.
      */
     async saveRun(run: RunRecord, at: Date): Promise<void> {
-      const { count } = await prisma.flowRun.updateMany({
-        where: { id: run.id, status: { in: ACTIVE } },
-        data: {
-          status: run.status,
-          stepIndex: run.stepIndex,
-          wakeAt: run.wakeAt,
-          state: json(run.state),
-          stopReason: run.stopReason,
-          updatedAt: at,
-          finishedAt: FINISHED.has(run.status) ? at : null,
-        },
-      });
+      // Raw rather than updateMany: every advance saves its run, and the model query cost twice the statement.
+      const count = await sql.execute(Prisma.sql`
+        UPDATE flow_runs
+           SET status = ${run.status}::text::"FlowRunStatus", step_index = ${run.stepIndex}::int, wake_at = ${run.wakeAt}::timestamptz,
+               state = ${JSON.stringify(run.state)}::jsonb, stop_reason = ${run.stopReason}::text, updated_at = ${at}::timestamptz,
+               finished_at = ${FINISHED.has(run.status) ? at : null}::timestamptz
+         WHERE id = ${run.id}::text AND status IN ('running', 'waiting')`);
       if (count === 1) return;
       const current = await prisma.flowRun.findUnique({ where: { id: run.id }, select: { status: true } });
       if (!current) {
@@ -121,5 +112,60 @@ function toRecord(row: FlowRunModel, versionHash: string): RunRecord {
     wakeAt: row.wakeAt,
     state: row.state as unknown as RunState,
     stopReason: row.stopReason,
+  };
+}
+
+/**
+ * The due runs as one query, with each run's version hash joined in (dueRuns, and dueWork's runs). Two index range
+ * scans on (status, wake_at) — running runs, waiting runs woken by `now` — each limited before they are merged: one
+ * `status = 'running' OR (…)` condition made PGlite, which has no statistics to plan with, scan and sort the whole
+ * table once it held a month of finished runs.
+ */
+export function dueRunsQuery(now: Date, limit: number): Prisma.Sql {
+  const columns = Prisma.sql`r.id, r.flow_id, v.content_hash AS version_hash, r.account_id, r.subject_kind::text AS subject_kind, r.subject_id,
+                             r.occurrence_key, r.status::text AS status, r.step_index, r.wake_at, r.state, r.stop_reason`;
+  return Prisma.sql`
+    SELECT * FROM (
+      (SELECT ${columns} FROM flow_runs r JOIN playbook_versions v ON v.id = r.playbook_version_id
+        WHERE r.status = 'running' ORDER BY r.id LIMIT ${limit}::int)
+      UNION ALL
+      (SELECT ${columns} FROM flow_runs r JOIN playbook_versions v ON v.id = r.playbook_version_id
+        WHERE r.status = 'waiting' AND r.wake_at <= ${now}::timestamptz ORDER BY r.wake_at, r.id LIMIT ${limit}::int)
+    ) due
+    ORDER BY due.wake_at ASC NULLS FIRST, due.id
+    LIMIT ${limit}::int`;
+}
+
+/** A row of dueRunsQuery, typed by the driver or read back from JSON (dueWork): instants may be strings. */
+export interface DueRunRow {
+  id: string;
+  flow_id: string;
+  version_hash: string;
+  account_id: string;
+  subject_kind: RunRecord['subjectKind'];
+  subject_id: string;
+  occurrence_key: string;
+  status: RunStatus;
+  step_index: number;
+  wake_at: Date | string | null;
+  state: unknown;
+  stop_reason: string | null;
+}
+
+export function dueRunRecord(row: DueRunRow): RunRecord {
+  const state = typeof row.state === 'string' ? (JSON.parse(row.state) as unknown) : row.state;
+  return {
+    id: row.id,
+    flowId: row.flow_id,
+    versionHash: row.version_hash,
+    accountId: row.account_id,
+    subjectKind: row.subject_kind,
+    subjectId: row.subject_id,
+    occurrenceKey: row.occurrence_key,
+    status: row.status,
+    stepIndex: Number(row.step_index),
+    wakeAt: row.wake_at === null ? null : new Date(row.wake_at),
+    state: state as RunState,
+    stopReason: row.stop_reason,
   };
 }

@@ -1,12 +1,12 @@
 /**
  * What staff do to the outbox from chat: confirm an assist task card (`/done N`), and resume a paused account
- * (its held sends become due). Also the assist reminders the engine sends for cards nobody confirmed.
+ * (its held sends become due). Which cards are due a reminder is read with the rest of a tick's work (./due.ts).
  */
-import type { AssistConfirmation, AssistReminder } from '../../engine/ports.ts';
+import type { AssistConfirmation } from '../../engine/ports.ts';
 import type { EngineStoreContext } from './context.ts';
 
 /** Kinds whose assist row is a real task card (a staff note or a tag is done by the bot itself, not by a person). */
-const CARD_KINDS = ['say', 'roomSay', 'moment', 'invite'];
+export const CARD_KINDS = ['say', 'roomSay', 'moment', 'invite'];
 
 export function staffActionsPart({ prisma }: EngineStoreContext) {
   return {
@@ -33,27 +33,6 @@ export function staffActionsPart({ prisma }: EngineStoreContext) {
       }
       await prisma.outboxEvent.create({ data: { outboxId, at, decision: 'assist_done', reason: 'confirmed in chat', details: { by: staffExternalId } } });
       return { result: 'confirmed', accountId: row.accountId };
-    },
-
-    /** Task cards sent at or before `sentBefore`, neither confirmed nor reminded yet, oldest first. */
-    async assistRemindersDue(sentBefore: Date, limit: number): Promise<AssistReminder[]> {
-      const rows = await prisma.outboxEntry.findMany({
-        where: { mode: 'assist', status: 'sent', assistDoneAt: null, assistRemindedAt: null, kind: { in: CARD_KINDS }, sentAt: { lte: sentBefore } },
-        orderBy: [{ sentAt: 'asc' }, { id: 'asc' }],
-        take: limit,
-        select: { id: true, accountId: true, kind: true, sentAt: true },
-      });
-      return rows.map((row) => ({ id: row.id, accountId: row.accountId, kind: row.kind, sentAt: row.sentAt! }));
-    },
-
-    /** When the oldest open, unreminded card was sent (its reminder is due a delay after), or null. */
-    async oldestUnremindedCardSentAt(): Promise<Date | null> {
-      const row = await prisma.outboxEntry.findFirst({
-        where: { mode: 'assist', status: 'sent', assistDoneAt: null, assistRemindedAt: null, kind: { in: CARD_KINDS } },
-        orderBy: { sentAt: 'asc' },
-        select: { sentAt: true },
-      });
-      return row?.sentAt ?? null;
     },
 
     async markAssistReminded(ids: bigint[], at: Date): Promise<void> {

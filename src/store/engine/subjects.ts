@@ -35,9 +35,9 @@ interface RoomRow {
 
 const STAFF_ROLES = new Set<string>(Object.values(StaffRole));
 
-export function subjectsPart({ prisma }: EngineStoreContext) {
+export function subjectsPart({ prisma, sql }: EngineStoreContext) {
   async function selectContacts(where: Prisma.Sql): Promise<ContactRecord[]> {
-    const rows = await prisma.$queryRaw<ContactRow[]>`
+    const rows = await sql.query<ContactRow>(Prisma.sql`
       SELECT c.id, c.account_id, c.external_id, c.name, c.alias, c.attributes, c.opted_out_at,
              ARRAY(SELECT t.tag FROM contact_tags t WHERE t.contact_id = c.id) AS tags,
              s.id AS referrer_id, s.name AS referrer_name, k.tier AS referrer_tier, rc.code AS referrer_code
@@ -46,7 +46,7 @@ export function subjectsPart({ prisma }: EngineStoreContext) {
         LEFT JOIN koc_profiles k ON k.staff_id = s.id
         LEFT JOIN referral_codes rc ON rc.id = k.referral_code_id
        WHERE ${where}
-       ORDER BY c.id COLLATE "C"`;
+       ORDER BY c.id COLLATE "C"`);
     return rows.map(toContact);
   }
 
@@ -125,11 +125,11 @@ export function subjectsPart({ prisma }: EngineStoreContext) {
 
     /** The account's rooms whose topic matches the glob (* any run of characters, ? one character), by id. */
     listRooms(accountId: string, topicPattern: string): Promise<RoomRecord[]> {
-      return prisma.$queryRaw<RoomRow[]>`
+      return sql.query<RoomRow>(Prisma.sql`
         SELECT id, account_id AS "accountId", external_id AS "externalId", topic
           FROM rooms
          WHERE account_id = ${accountId}::text AND topic LIKE ${globToLike(topicPattern)}::text ESCAPE '\\'
-         ORDER BY id COLLATE "C"`;
+         ORDER BY id COLLATE "C"`);
     },
 
     /**
