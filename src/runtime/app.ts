@@ -15,6 +15,7 @@ import type { AccountProfile, EngineStore } from '../engine/ports.ts';
 import type { PlaybookReloader } from '../playbook/watch.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createEngineStore } from '../store/engineStore.ts';
+import type { SqlDriver } from '../store/engine/sql.ts';
 import type { PrismaClient } from '../store/generated/client.ts';
 import { createRewards } from '../store/rewards.ts';
 import { RuntimeAccounts } from './accounts.ts';
@@ -38,6 +39,8 @@ export interface RuntimeAccount {
 
 export interface RuntimeOptions {
   prisma: PrismaClient;
+  /** The opened store: the engine store then runs its own SQL on the driver (~0.3 ms less a statement than Prisma). */
+  driver?: SqlDriver;
   reloader: Pick<PlaybookReloader, 'current' | 'onChange'>;
   accounts: RuntimeAccount[];
   staff: { id: string; name: string }[];
@@ -83,7 +86,7 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { prisma, clock, logger } = options;
   const mutex = new Mutex();
-  const store = createEngineStore(prisma, { logger, claimedBy: options.processId ?? `${hostname()}:${process.pid}` });
+  const store = createEngineStore(prisma, { logger, claimedBy: options.processId ?? `${hostname()}:${process.pid}`, ...(options.driver ? { driver: options.driver } : {}) });
 
   // A pause set in chat survives restarts: it lives in accounts.status.
   const paused = new Set((await prisma.account.findMany({ where: { status: 'paused' }, select: { id: true } })).map((a) => a.id));

@@ -2,15 +2,16 @@
  * The engine's store port (src/engine/ports.ts `EngineStore`) implemented with Prisma, identical on the embedded
  * store (PGlite) and PostgreSQL. One module per concern under ./engine/:
  *   versions      recordVersion, loadVersion (+ the versionHash ↔ playbook_versions row mapping runs use)
- *   subjects      contacts, rooms, staff, tags, opt-out
+ *   subjects      contacts, rooms, staff (also by WeCom user id: room inviters), tags, opt-out
  *   runs          startRun, dueRuns, saveRun, activeRunsOfFlow
  *   outbox        enqueue, dueOutbox, dueForDispatch, claim, settleMany (outboxSettle), markInterruptedInDoubt,
  *                 the stale-dispatcher rule; markSending and settle are their one-row forms
- *   pacing        pacingSnapshot (counts and back-off for a dispatch batch), setAccountBackoff
+ *   pacing        pacingSnapshot (counts and back-off for a dispatch batch), setAccountBackoff, endBackoffStreak
  *   schedules     cron schedules
  *   interactions  logInteraction
- *   staffActions  confirmAssist, assist reminders, releaseDeferred (what staff do from chat)
- *   due           nextDueAt (across runs, outbox and schedules)
+ *   staffActions  confirmAssist, markAssistReminded, releaseDeferred (what staff do from chat)
+ *   due           nextDueAt, dueWork (across runs, outbox, schedules and assist reminders: what a tick and the fake
+ *                 clock ask)
  *
  * Time: every instant the engine passes is stored as given (createdAt/updatedAt/startedAt/claimedAt/sentAt…);
  * nothing the engine controls comes from the database's now(). Rows the engine gives no instant for (playbook

@@ -91,6 +91,7 @@ export async function runtimeWorld(store: Store, options: {
 
   const runtime = await startRuntime({
     prisma: store.prisma,
+    driver: store,
     reloader: { current: () => set, onChange: () => () => {} },
     accounts: accounts.map((a) => ({
       profile: a.profile,

@@ -103,7 +103,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     const withTraffic = options.demoTraffic !== false && config.demo.traffic && mockIds.size > 0;
     const { startRuntime } = await import('../../runtime/app.ts');
     runtime = await startRuntime({
-      prisma: store.prisma, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
+      prisma: store.prisma, driver: store, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
       clock: systemClock, logger, optOutWords: config.optOutWords,
       liveLog: { write: (line) => io.out(line), showText: mockIds.size === config.accounts.length },
       onBotStatus: (accountId, botStatus) => {
