@@ -142,7 +142,12 @@ export const kocflowConfigSchema = z
     web: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1').describe('The address the dashboard and the redemption API listen on; 127.0.0.1 keeps them off the network.'),
-        port: z.number().int().min(1).max(65_535).default(8720).describe('Their port.'),
+        port: z.number().int().min(0).max(65_535).default(8720).describe('Their port (0: any free port).'),
+        tillKeysEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable NAME, e.g. KOCFLOW_TILL_KEYS')
+          .default('KOCFLOW_TILL_KEYS')
+          .describe('The NAME of the environment variable holding the tills\' API keys for POST /api/redemptions, as name:secret pairs separated by commas. Unset: the redemption API refuses every request (401).'),
       })
       .prefault({})
       .describe('The web server (dashboard, redemption API, tracking links).'),

@@ -25,6 +25,7 @@ import { InboundHandler } from './inbound.ts';
 import { LiveLog } from './liveLog.ts';
 import { ReferralIntake } from './referralIntake.ts';
 import { createReferrals } from '../store/referral/index.ts';
+import type { ReferralService } from '../referral/ports.ts';
 
 /**
  * The running product in one process: the fleet of bots, the engine and its driver, staff commands, the live log.
@@ -70,6 +71,10 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime {
+  /** The referral loop (codes, attribution, redemption) on this runtime's store. */
+  referrals: ReferralService;
+  /** Hands an event to the engine as the bots do (under the engine lock): the till API's coupon.redeemed. */
+  raise(event: ChannelEvent): Promise<void>;
   fleet: Fleet;
   engine: Engine;
   store: EngineStore;
@@ -181,6 +186,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await fleet.start(options.accounts.map((a) => ({ id: a.profile.id, name: a.profile.name, makePuppet: a.makePuppet })));
 
   return {
+    referrals, raise: (event) => inbound!.handle(event),
     fleet, engine: running, store, accounts, driver, inbound,
     tick: () => mutex.runExclusive(() => running.tick()),
     nextDueAt: () => mutex.runExclusive(() => running.nextDueAt()),

@@ -31,8 +31,13 @@ describe('kocflow start on the embedded store', () => {
       cwd: work,
     };
     const controller = new AbortController();
-    const running = runStart({ watch: true, demoTraffic: false }, io, controller.signal);
+    const running = runStart({ watch: true, demoTraffic: false, webPort: 0 }, io, controller.signal);
     await ready;
+    // The web server answers on the port it printed.
+    const web = /^web: (http:\/\/127\.0\.0\.1:\d+) — till API POST \/api\/redemptions \(0 keys in KOCFLOW_TILL_KEYS\)/m.exec(output);
+    expect(web).not.toBeNull();
+    expect(await (await fetch(`${web![1]}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${web![1]}/api/redemptions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
     expect(output).toMatch(new RegExp(`store: embedded at .*\\.kocflow/data \\(${migrations} migrations? applied\\)`));
     expect(output).toContain('config: no kocflow.yaml: the built-in demo (three accounts on the mock puppet)');
     expect(output).toContain('playbooks: sop-playbooks: 12 flows, 2 campaigns, 1 task, tiers 普通 → 潜力 → 核心');

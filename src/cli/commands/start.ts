@@ -26,6 +26,8 @@ export interface StartOptions {
   watch: boolean;
   /** false: no synthetic customers even when the config asks for them. */
   demoTraffic?: boolean;
+  /** Overrides the config's web.port (0: any free port). */
+  webPort?: number;
 }
 
 /**
@@ -41,7 +43,12 @@ export function registerStart(program: Command, io: CliIo, done: CommandResult):
       .option('--config <file>', `the configuration file (default ./${DEFAULT_CONFIG_FILE}; without one, a built-in demo)`)
       .option('--playbooks <dir>', 'the playbook folder (default: the config\'s `playbooks`)')
       .option('--no-watch', 'do not watch the playbook folder for changes')
-      .option('--no-demo-traffic', 'no synthetic customers on the mock accounts'),
+      .option('--no-demo-traffic', 'no synthetic customers on the mock accounts')
+      .option('--web-port <port>', 'the web server\'s port (default: the config\'s web.port, 8720; 0: any free port)', (v) => {
+        const port = Number(v);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new KocError('KOC_CLI_USAGE', `--web-port must be a port number, not "${v}"`);
+        return port;
+      }),
   ).action(async (options: StartOptions) => {
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -67,6 +74,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
   let runtime: Awaited<ReturnType<typeof import('../../runtime/app.ts').startRuntime>> | undefined;
   let traffic: import('../../demo/traffic.ts').DemoTraffic | undefined;
   let watcher: ReturnType<typeof watchPlaybookFolder> | undefined;
+  let web: import('fastify').FastifyInstance | undefined;
   try {
     const status = await store.migrationStatus();
     const pending = status.filter((m) => m.state !== 'applied');
@@ -139,6 +147,18 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       traffic.start();
     }
 
+    const { createWebServer } = await import('../../web/server.ts');
+    const { parseTillKeys } = await import('../../web/tillKeys.ts');
+    const { RedemptionGuard } = await import('../../referral/guard.ts');
+    const tillKeys = parseTillKeys(io.env[config.web.tillKeysEnv], config.web.tillKeysEnv);
+    const running = runtime;
+    web = createWebServer({
+      referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
+      raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
+    });
+    const address = await listen(web, config.web.host, options.webPort ?? config.web.port);
+    io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz\n`);
+
     watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
     await watcher?.ready;
     io.out(`dashboard: not served yet (issue #9); the live log below shows what every flow does and why\n`);
@@ -151,6 +171,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     io.out('stopping: finishing the sends in flight…\n');
   } finally {
     traffic?.stop();
+    await web?.close();
     await runtime?.stop();
     await watcher?.close();
     await store.close();
@@ -176,6 +197,18 @@ async function makePuppet(
     return puppet;
   }
   return createPuppet(accountId, { kind: 'service', token: resolved.token, ...(resolved.endpoint ? { endpoint: resolved.endpoint } : {}) }, { dataDir, logger });
+}
+
+async function listen(app: import('fastify').FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new KocError(code === 'EADDRINUSE' ? 'KOC_WEB_PORT_IN_USE' : 'KOC_WEB_LISTEN_FAILED', `the web server cannot listen on ${host}:${port}: ${(error as Error).message}`, {
+      hint: code === 'EADDRINUSE' ? 'another program (or another kocflow) uses that port: stop it, or set web.port in kocflow.yaml / --web-port' : 'check web.host and web.port in kocflow.yaml',
+      cause: error,
+    });
+  }
 }
 
 function printQr(io: CliIo, accountId: string, qr: string): void {
