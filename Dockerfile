@@ -23,5 +23,8 @@ USER node
 # The embedded store lives here; mount a volume, or set DATABASE_URL for PostgreSQL.
 ENV KOCFLOW_DATA_DIR=/app/.kocflow/data
 VOLUME ["/app/.kocflow"]
+# kocflow start serves /healthz on web.port (8720 unless kocflow.yaml says otherwise).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8720/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/kocflow.js"]
 CMD ["start"]
