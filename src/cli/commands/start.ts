@@ -109,8 +109,11 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     }
 
     const withTraffic = options.demoTraffic !== false && config.demo.traffic && mockIds.size > 0;
+    // Read before any bot starts: a malformed key list stops kocflow at once, with the fix.
+    const { parseTillKeys } = await import('../../web/tillKeys.ts');
+    const tillKeys = parseTillKeys(io.env[config.web.tillKeysEnv], config.web.tillKeysEnv);
     const { startRuntime } = await import('../../runtime/app.ts');
-    runtime = await startRuntime({
+    const running = await startRuntime({
       prisma: store.prisma, driver: store, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
       clock: systemClock, logger, optOutWords: config.optOutWords,
       liveLog: { write: (line) => io.out(line), showText: mockIds.size === config.accounts.length },
@@ -118,12 +121,12 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
         if (botStatus.state === 'waiting_for_scan' && botStatus.qr) printQr(io, accountId, botStatus.qr);
       },
     });
+    runtime = running;
     reloader.onChange((set) => io.out(`playbooks reloaded: ${set.flows.size} flows\n`));
 
     if (withTraffic) {
       const { DemoTraffic } = await import('../../demo/traffic.ts');
       const { seededRandom } = await import('../../shared/random.ts');
-      const running = runtime;
       const { formatCode } = await import('../../referral/codes.ts');
       const current = await store.prisma.kocProfile.findMany({ where: { referralCode: { isNot: null } }, select: { referralCode: { select: { code: true } } } });
       const codes = current.flatMap((k) => (k.referralCode ? [formatCode(k.referralCode.code)] : []));
@@ -148,10 +151,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     }
 
     const { createWebServer } = await import('../../web/server.ts');
-    const { parseTillKeys } = await import('../../web/tillKeys.ts');
     const { RedemptionGuard } = await import('../../referral/guard.ts');
-    const tillKeys = parseTillKeys(io.env[config.web.tillKeysEnv], config.web.tillKeysEnv);
-    const running = runtime;
     web = createWebServer({
       referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
       raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
