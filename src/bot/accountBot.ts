@@ -2,6 +2,7 @@ import { WechatyBuilder, type Wechaty, type impls } from 'wechaty';
 import type { ChannelEvent } from '../domain/channel.ts';
 import type { Clock } from '../domain/types.ts';
 import type { Logger } from '../shared/logger.ts';
+import { realTimers, type Timers } from '../shared/timers.ts';
 import { friendAddedEvent, messageEvent, roomJoinEvents, roomLeaveEvents } from './events.ts';
 import type { PuppetHandle } from './puppetHandle.ts';
 
@@ -36,10 +37,7 @@ export interface BotHooks {
   onStatus?(accountId: string, status: BotStatus): void;
 }
 
-export interface BotTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type BotTimers = Timers;
 
 export interface AccountBotOptions {
   account: { id: string; name: string };
@@ -55,10 +53,6 @@ export interface AccountBotOptions {
   backoff?: { baseMs: number; maxMs: number };
 }
 
-const realTimers: BotTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export class AccountBot {
   readonly accountId: string;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { mock } from 'wechaty-puppet-mock';
-import type { BotTimers } from '../bot/accountBot.ts';
+import { realTimers, type Timers } from '../shared/timers.ts';
 import type { PlaybookSet } from '../playbook/model.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -25,7 +25,7 @@ export interface DemoTrafficOptions {
   playbooks: () => PlaybookSet;
   random: () => number;
   logger: Logger;
-  timers?: BotTimers;
+  timers?: Timers;
   /** The KOCs' referral codes: some new friends bring one in their greeting (a few with a typo). */
   referralCodes?: () => readonly string[];
   /** Pause between two customer actions. @default 2–5 s */
@@ -37,10 +37,6 @@ const GIVEN = ['伟', '芳', '娜', '敏', '静', '强', '磊', '洋', '艳', '�
 const HELLOS = ['你好，想了解一下新车', '朋友推荐来的', '在店里扫码加的', '', '你好'];
 const SMALL_TALK = ['好的', '谢谢', '收到', '周末有空过去看看', '👍'];
 
-const realTimers: BotTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 interface Customer {
   contact: mock.ContactMock;
@@ -49,7 +45,7 @@ interface Customer {
 
 export class DemoTraffic {
   readonly #o: DemoTrafficOptions;
-  readonly #timers: BotTimers;
+  readonly #timers: Timers;
   readonly #customers = new Map<string, Customer[]>();
   readonly #rooms = new Map<string, mock.RoomMock[]>();
   readonly #watched = new Set<string>();

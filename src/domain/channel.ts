@@ -62,6 +62,12 @@ export type OutboundAction =
 
 export type OutboundKind = OutboundAction['kind'];
 
+/**
+ * In assist mode these become a task card a person carries out and confirms with /done N; a staff note or a tag in
+ * assist mode is still done by the bot itself (see the dispatcher's assistCard).
+ */
+export const ASSIST_CARD_KINDS: readonly OutboundKind[] = ['say', 'roomSay', 'moment', 'invite'];
+
 export type ActionResult =
   | { ok: true; externalMessageId?: string }
   | {

@@ -2,7 +2,7 @@ import type { AccountStatusSummary, CommandServices, StaffIdentity } from '../ch
 import type { Engine } from '../engine/engine.ts';
 import { startOfLocalDay } from '../engine/localTime.ts';
 import type { EngineStore } from '../engine/ports.ts';
-import type { ChannelEvent } from '../domain/channel.ts';
+import { ASSIST_CARD_KINDS, type ChannelEvent } from '../domain/channel.ts';
 import type { Clock } from '../domain/types.ts';
 import { formatCode } from '../referral/codes.ts';
 import { RedemptionGuard } from '../referral/guard.ts';
@@ -90,7 +90,7 @@ export function createCommandServices(deps: {
         prisma.outboxEntry.count({ where: { accountId, status: 'pending' } }),
         prisma.outboxEntry.count({ where: { accountId, status: 'pending', deferredReason: { not: null }, dueAt: { gt: now } } }),
         prisma.outboxEntry.count({ where: { accountId, status: 'in_doubt' } }),
-        prisma.outboxEntry.count({ where: { accountId, mode: 'assist', status: 'sent', assistDoneAt: null, kind: { in: ['say', 'roomSay', 'moment', 'invite'] } } }),
+        prisma.outboxEntry.count({ where: { accountId, mode: 'assist', status: 'sent', assistDoneAt: null, kind: { in: [...ASSIST_CARD_KINDS] } } }),
         prisma.outboxEntry.findFirst({ where: { accountId, status: 'pending' }, orderBy: { dueAt: 'asc' }, select: { dueAt: true } }),
       ]);
       const bot = deps.fleet.get(accountId)?.status().state ?? 'stopped';

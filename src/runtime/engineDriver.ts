@@ -3,7 +3,7 @@ import type { Mutex } from 'async-mutex';
 import type { Clock } from '../domain/types.ts';
 import type { TickStats } from '../engine/engine.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { BotTimers } from '../bot/accountBot.ts';
+import { realTimers, type Timers } from '../shared/timers.ts';
 
 /**
  * Drives the engine in production: a tick when something is due, then sleep until the next due instant (which the
@@ -20,22 +20,18 @@ export interface EngineDriverOptions {
   logger: Logger;
   /** Engine work is serialised with event handling (one store connection on PGlite; no interleaved runs). */
   mutex: Mutex;
-  timers?: BotTimers;
+  timers?: Timers;
   /** @default 30 s */
   maxSleepMs?: number;
   /** Called after every tick (the live log's counters, tests). */
   onTick?(stats: TickStats): void;
 }
 
-const realTimers: BotTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export class EngineDriver {
   readonly #engine: DrivenEngine;
   readonly #options: EngineDriverOptions;
-  readonly #timers: BotTimers;
+  readonly #timers: Timers;
   #loop: Promise<void> | undefined;
   #stopped = false;
   #kicked = false;

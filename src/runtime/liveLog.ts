@@ -1,5 +1,5 @@
 import type { BotStatus } from '../bot/accountBot.ts';
-import type { ChannelEvent, OutboundAction } from '../domain/channel.ts';
+import { ASSIST_CARD_KINDS, type ChannelEvent, type OutboundAction } from '../domain/channel.ts';
 import type { AccountDirectory, EngineObserver, OutboxDecision, OutboxRecord } from '../engine/ports.ts';
 import { formatLocal } from '../playbook/templates/helpers.ts';
 import { maskPersonalData } from '../shared/logger.ts';
@@ -32,9 +32,6 @@ const REASONS: Record<string, string> = {
   assist_without_staff: 'assist mode but the account has no owner',
   account_unknown: 'the account is not configured',
 };
-
-/** Assist rows of these kinds go out as task cards; other assist rows (notes, tags) are done by the bot itself. */
-const CARD_KINDS = new Set(['say', 'roomSay', 'moment', 'invite']);
 
 export function explainReason(reason: string): string {
   return REASONS[reason] ?? reason;
@@ -130,7 +127,7 @@ export class LiveLog {
     const what = `${describe(entry.action, contactName(entry))}${entry.flowId ? `  [${entry.flowId}]` : ''}`;
     switch (outcome.decision) {
       case 'sent':
-        if ((outcome.mode === 'assist' || entry.mode === 'assist') && CARD_KINDS.has(entry.action.kind)) {
+        if ((outcome.mode === 'assist' || entry.mode === 'assist') && ASSIST_CARD_KINDS.includes(entry.action.kind)) {
           return this.#line(entry.accountId, `✎ task card #${entry.id} to the owner: ${what}`);
         }
         return this.#line(entry.accountId, `→ ${what}${this.#quote(textOf(entry.action))}`);

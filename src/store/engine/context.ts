@@ -17,6 +17,14 @@ export interface EngineStoreContext {
   claimedBy: string | null;
 }
 
+/**
+ * A json/jsonb column as raw SQL returns it: already parsed by the driver, or as text (PGlite and pg differ, and so
+ * do Prisma's raw queries and the driver path).
+ */
+export function fromJsonColumn(value: unknown): unknown {
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+}
+
 /** Engine values are JSON-safe by contract (RunState, OutboundAction, interaction bodies, compiled flows). */
 export function json(value: unknown): InputJsonValue {
   return value as InputJsonValue;

@@ -4,13 +4,13 @@
  * what is due: on the embedded store each statement costs about half a millisecond however little it does, so each
  * question is one statement (docs/engine.md, "Simulate speed").
  */
+import { ASSIST_CARD_KINDS } from '../../domain/channel.ts';
 import type { DueWork } from '../../engine/ports.ts';
 import { Prisma } from '../generated/client.ts';
-import type { EngineStoreContext } from './context.ts';
+import { fromJsonColumn, type EngineStoreContext } from './context.ts';
 import { dueForDispatchQuery, toDueEntry, type DueRow } from './outbox.ts';
 import { dueRunRecord, dueRunsQuery, type DueRunRow } from './runs.ts';
 import { dueScheduleRecord, dueSchedulesQuery, type DueScheduleRow } from './schedules.ts';
-import { CARD_KINDS } from './staffActions.ts';
 
 export function duePart({ sql }: EngineStoreContext) {
   return {
@@ -27,7 +27,7 @@ export function duePart({ sql }: EngineStoreContext) {
                  (SELECT min(next_due_at) FROM flow_schedules),
                  (SELECT min(sent_at) + make_interval(secs => ${assistRemindAfterMs / 1000}::double precision) FROM outbox
                    WHERE mode = 'assist' AND status = 'sent' AND assist_done_at IS NULL AND assist_reminded_at IS NULL
-                     AND kind IN (${Prisma.join(CARD_KINDS)}))) AS next`);
+                     AND kind IN (${Prisma.join(ASSIST_CARD_KINDS)}))) AS next`);
       return row?.next == null ? null : new Date(row.next);
     },
 
@@ -48,7 +48,7 @@ export function duePart({ sql }: EngineStoreContext) {
                                           ORDER BY c.sent_at, c.id), '[]'::jsonb)
                   FROM (SELECT id, account_id, kind, sent_at FROM outbox
                          WHERE mode = 'assist' AND status = 'sent' AND assist_done_at IS NULL AND assist_reminded_at IS NULL
-                           AND kind IN (${Prisma.join(CARD_KINDS)}) AND sent_at <= ${remindSentBefore}::timestamptz
+                           AND kind IN (${Prisma.join(ASSIST_CARD_KINDS)}) AND sent_at <= ${remindSentBefore}::timestamptz
                          ORDER BY sent_at, id LIMIT ${limits.runs}) c) AS reminders`);
       return {
         schedules: jsonRows<DueScheduleRow>(row?.schedules).map(dueScheduleRecord),
@@ -63,6 +63,6 @@ export function duePart({ sql }: EngineStoreContext) {
 
 /** A jsonb array as the driver returns it: parsed already, or as text. */
 function jsonRows<T>(value: unknown): T[] {
-  const parsed = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  const parsed = fromJsonColumn(value);
   return Array.isArray(parsed) ? (parsed as T[]) : [];
 }

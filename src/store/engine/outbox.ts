@@ -26,7 +26,7 @@ import type { DueOutboxEntry, NewOutboxEntry, OutboxDecision, OutboxRecord, Outb
 import { KocError } from '../../shared/errors.ts';
 import { Prisma } from '../generated/client.ts';
 import type { OutboxEntryModel } from '../generated/models.ts';
-import { accountUnknown, bigintArray, explainForeignKey, type EngineStoreContext } from './context.ts';
+import { accountUnknown, bigintArray, explainForeignKey, type EngineStoreContext, fromJsonColumn } from './context.ts';
 import { settleManyPart } from './outboxSettle.ts';
 
 export function outboxPart(context: EngineStoreContext) {
@@ -229,7 +229,7 @@ export interface DueRow {
 }
 
 export function toDueEntry(row: DueRow): DueOutboxEntry {
-  const payload = typeof row.payload === 'string' ? (JSON.parse(row.payload) as unknown) : row.payload;
+  const payload = fromJsonColumn(row.payload);
   return {
     id: BigInt(row.id),
     idempotencyKey: row.idempotency_key,

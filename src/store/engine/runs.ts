@@ -6,7 +6,7 @@ import type { NewRun, RunRecord, RunState, RunStatus } from '../../engine/ports.
 import { KocError } from '../../shared/errors.ts';
 import { Prisma } from '../generated/client.ts';
 import type { FlowRunModel } from '../generated/models.ts';
-import { accountUnknown, explainForeignKey, json, type EngineStoreContext } from './context.ts';
+import { accountUnknown, explainForeignKey, json, type EngineStoreContext, fromJsonColumn } from './context.ts';
 import type { VersionsPart } from './versions.ts';
 
 const ACTIVE: RunStatus[] = ['running', 'waiting'];
@@ -153,7 +153,7 @@ export interface DueRunRow {
 }
 
 export function dueRunRecord(row: DueRunRow): RunRecord {
-  const state = typeof row.state === 'string' ? (JSON.parse(row.state) as unknown) : row.state;
+  const state = fromJsonColumn(row.state);
   return {
     id: row.id,
     flowId: row.flow_id,

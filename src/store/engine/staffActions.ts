@@ -2,11 +2,10 @@
  * What staff do to the outbox from chat: confirm an assist task card (`/done N`), and resume a paused account
  * (its held sends become due). Which cards are due a reminder is read with the rest of a tick's work (./due.ts).
  */
+import { ASSIST_CARD_KINDS } from '../../domain/channel.ts';
 import type { AssistConfirmation } from '../../engine/ports.ts';
 import type { EngineStoreContext } from './context.ts';
 
-/** Kinds whose assist row is a real task card (a staff note or a tag is done by the bot itself, not by a person). */
-export const CARD_KINDS = ['say', 'roomSay', 'moment', 'invite'];
 
 export function staffActionsPart({ prisma }: EngineStoreContext) {
   return {
@@ -20,7 +19,7 @@ export function staffActionsPart({ prisma }: EngineStoreContext) {
         select: { accountId: true, mode: true, status: true, kind: true, assistDoneAt: true, assistDoneBy: true },
       });
       if (!row || !accountIds.includes(row.accountId)) return { result: 'not_found' };
-      if (row.mode !== 'assist' || !CARD_KINDS.includes(row.kind)) return { result: 'not_a_card' };
+      if (row.mode !== 'assist' || !(ASSIST_CARD_KINDS as readonly string[]).includes(row.kind)) return { result: 'not_a_card' };
       if (row.status !== 'sent') return { result: 'not_sent_yet', status: row.status };
       if (row.assistDoneAt) return { result: 'already_done', doneAt: row.assistDoneAt, doneBy: row.assistDoneBy };
       const updated = await prisma.outboxEntry.updateMany({

@@ -9,7 +9,7 @@ import type { ContactRef, RoomRef } from '../../domain/channel.ts';
 import type { ContactFilter, ContactRecord, RoomRecord, StaffRecord } from '../../engine/ports.ts';
 import { Prisma } from '../generated/client.ts';
 import { StaffRole } from '../generated/enums.ts';
-import { accountUnknown, contactUnknown, explainForeignKey, type EngineStoreContext } from './context.ts';
+import { accountUnknown, contactUnknown, explainForeignKey, type EngineStoreContext, fromJsonColumn } from './context.ts';
 
 interface ContactRow {
   id: string;
@@ -209,7 +209,7 @@ export function globToLike(glob: string): string {
 }
 
 function toContact(row: ContactRow): ContactRecord {
-  const attributes = typeof row.attributes === 'string' ? (JSON.parse(row.attributes) as unknown) : row.attributes;
+  const attributes = fromJsonColumn(row.attributes);
   return {
     id: row.id,
     accountId: row.account_id,
