@@ -24,6 +24,7 @@ import { EngineDriver } from './engineDriver.ts';
 import { InboundHandler } from './inbound.ts';
 import { LiveLog } from './liveLog.ts';
 import { ReferralIntake } from './referralIntake.ts';
+import { withDueWork, type DueWork } from './dueWork.ts';
 import { createReferrals } from '../store/referral/index.ts';
 import type { ReferralService } from '../referral/ports.ts';
 
@@ -82,7 +83,7 @@ export interface Runtime {
   driver: EngineDriver;
   inbound: InboundHandler;
   /** One engine tick now, under the engine lock (for callers that drive time themselves). */
-  tick(): Promise<TickStats>;
+  tick(): Promise<TickStats & { dueWork?: number }>;
   nextDueAt(): Promise<Date | null>;
   /** Stops the bots' intake, finishes the sends in flight, stops the bots. The caller closes the store. */
   stop(): Promise<void>;
@@ -154,7 +155,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await engine.start();
   const running = engine;
 
-  const driver = new EngineDriver(running, { clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}) });
+  // The domain services' time-based work ticks with the engine (src/runtime/dueWork.ts).
+  const dueWork: DueWork[] = [];
+  const driven = withDueWork(running, dueWork, clock, logger);
+  const driver = new EngineDriver(driven, { clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}) });
   const unsubscribe = options.reloader.onChange((set) => {
     mutex.runExclusive(() => running.updatePlaybooks(set)).then(
       () => driver.kick(),
@@ -188,8 +192,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     referrals, raise: (event) => inbound!.handle(event),
     fleet, engine: running, store, accounts, driver, inbound,
-    tick: () => mutex.runExclusive(() => running.tick()),
-    nextDueAt: () => mutex.runExclusive(() => running.nextDueAt()),
+    tick: () => mutex.runExclusive(() => driven.tick()),
+    nextDueAt: () => mutex.runExclusive(() => driven.nextDueAt()),
     async stop() {
       unsubscribe();
       await driver.stop();

@@ -5,6 +5,7 @@ import { campaignPeriodProblem, campaignTerms } from '../referral/campaigns.ts';
 import { newCouponCode as randomCouponCode } from '../referral/codes.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { isUniqueViolation } from './prismaErrors.ts';
+import { creditPoints } from './koc/points.ts';
 import { syncCampaign } from './referral/campaigns.ts';
 
 /**
@@ -61,14 +62,7 @@ export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet
         ? await prisma.staff.findUnique({ where: { id: staff.id }, select: { id: true } })
         : await prisma.staff.findUnique({ where: { wecomUserId: staff.externalId }, select: { id: true } });
       if (!row) return { ok: false, reason: 'not_a_koc' };
-      try {
-        await prisma.$transaction([
-          prisma.pointsLedger.create({ data: { staffId: row.id, amount, reason, sourceKind: 'flow_step', sourceId: key, at } }),
-          prisma.kocProfile.updateMany({ where: { staffId: row.id }, data: { pointsBalance: { increment: amount } } }),
-        ]);
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error; // this step already paid
-      }
+      await creditPoints(prisma, { staffId: row.id, amount, reason, sourceKind: 'flow_step', sourceId: key, at }); // false: this step already paid
       return { ok: true };
     },
 
