@@ -46,6 +46,17 @@ export const staffConfig = z
     tier: label
       .optional()
       .describe('The KOC tier a guide or ambassador starts in (a tier name of the tiers playbook, e.g. 潜力). Later the tiers evaluation moves them; changing it here does not.'),
+    landing: z
+      .strictObject({
+        text: z.string().min(1).max(300).optional().describe('A few words of their own on their tracking page (/r/CODE), e.g. 我是小王，欢迎来店里试驾.'),
+        qr: z
+          .string()
+          .regex(/\.(png|jpe?g|webp)$/i, 'the add-me QR code is an image file: .png, .jpg or .webp')
+          .optional()
+          .describe('Their WeCom add-me QR code (联系我二维码) as an image file, relative to this file\'s folder: shown on their tracking page.'),
+      })
+      .optional()
+      .describe('What a customer sees on this KOC\'s tracking link /r/CODE besides their name and code.'),
   })
   .describe('A person: a guide, an ambassador or an ops member.');
 

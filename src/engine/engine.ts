@@ -294,6 +294,8 @@ function inboundBody(event: ChannelEvent): Record<string, unknown> {
       return { eventId: event.eventId, code: event.code, campaignId: event.campaignId ?? null };
     case 'coupon.redeemed':
       return { eventId: event.eventId, coupon: event.couponCode, campaignId: event.campaignId };
+    case 'fission.goal':
+      return { eventId: event.eventId, campaignId: event.campaignId, invites: event.invites, goal: event.goal };
     default:
       return { eventId: event.eventId };
   }

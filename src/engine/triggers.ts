@@ -76,6 +76,13 @@ function matchOne(trigger: EventTrigger, event: ChannelEvent, facts: EventFacts)
         vars: { coupon: { code: event.couponCode }, redemption: { store: event.storeName } },
         reply: false,
       };
+    case 'fission.goal':
+      if (event.kind !== 'fission.goal' || (trigger.campaign && trigger.campaign !== event.campaignId)) return undefined;
+      return {
+        subject: 'contact',
+        vars: { campaign: { id: event.campaignId }, fission: { invites: event.invites, goal: event.goal }, room: { topic: event.room.topic } },
+        reply: false,
+      };
     case 'manual':
       return undefined;
   }

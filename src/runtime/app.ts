@@ -25,6 +25,7 @@ import { InboundHandler } from './inbound.ts';
 import { LiveLog } from './liveLog.ts';
 import { ReferralIntake } from './referralIntake.ts';
 import { withDueWork, type DueWork } from './dueWork.ts';
+import { Fission } from './fission.ts';
 import { createReferrals } from '../store/referral/index.ts';
 import type { ReferralService } from '../referral/ports.ts';
 
@@ -156,7 +157,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const running = engine;
 
   // The domain services' time-based work ticks with the engine (src/runtime/dueWork.ts).
-  const dueWork: DueWork[] = [];
+  const fission = new Fission({
+    prisma, store, engine: running, accounts, playbooks: () => options.reloader.current(), clock, logger,
+    ...(live ? { onOutcome: (accountId: string, line: string) => live.note(accountId, line) } : {}),
+  });
+  const dueWork: DueWork[] = [fission];
   const driven = withDueWork(running, dueWork, clock, logger);
   const driver = new EngineDriver(driven, { clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}) });
   const unsubscribe = options.reloader.onChange((set) => {
@@ -178,7 +183,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   inbound = new InboundHandler({
     engine: running, router, channel, store, mutex, clock, logger, kick: () => driver.kick(),
-    afterEngine: (event) => intake.afterEvent(event),
+    afterEngine: async (event) => (await intake.afterEvent(event)) + (await fission.afterEvent(event)),
     ...(live ? { onReceived: (event: ChannelEvent) => live.inbound(event) } : {}),
     onEvent: (event, outcome) => {
       if (outcome.command) live?.command(event, outcome.command);

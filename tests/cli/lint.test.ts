@@ -89,6 +89,7 @@ describe('kocflow lint with kocflow.yaml', () => {
   beforeAll(() => {
     dir = join(work, 'with-config');
     cpSync(join(project, 'sop-playbooks'), join(dir, 'flows'), { recursive: true });
+    cpSync(join(project, 'demo'), join(dir, 'demo'), { recursive: true }); // the add-me QR image kocflow.yaml names
     writeFileSync(join(dir, 'kocflow.yaml'), readFileSync(join(project, 'kocflow.yaml'), 'utf8').replace('playbooks: sop-playbooks', 'playbooks: flows'));
   });
 

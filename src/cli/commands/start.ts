@@ -1,4 +1,5 @@
-import { join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CronExpressionParser } from 'cron-parser';
 import QRCode from 'qrcode';
@@ -9,7 +10,7 @@ import { formatLocal } from '../../playbook/templates/helpers.ts';
 import { KocError } from '../../shared/errors.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { systemClock } from '../../shared/systemClock.ts';
-import { DEFAULT_CONFIG_FILE } from '../../config/schema.ts';
+import { DEFAULT_CONFIG_FILE, type KocflowConfig } from '../../config/schema.ts';
 import { accountProfiles, playbooksFolder, resolvePuppet, syncConfigToStore } from '../../config/index.ts';
 import { readConfig } from '../configOption.ts';
 import type { RuntimeAccount } from '../../runtime/app.ts';
@@ -155,6 +156,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     web = createWebServer({
       referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
       raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
+      landing: landingPages(config.staff, dirname(configLabel.path)),
     });
     const address = await listen(web, config.web.host, options.webPort ?? config.web.port);
     io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz\n`);
@@ -239,4 +241,17 @@ function printPlaybooks(io: CliIo, folder: string, set: PlaybookSet): void {
     }
     io.out(`  ${flow.document.id.padEnd(width)}  ${when}${flow.document.enabled ? '' : ' (disabled)'}\n`);
   }
+}
+
+/**
+ * Each KOC's tracking-page extras from kocflow.yaml, with the QR path made absolute (it is relative to the file). A
+ * file kocflow.yaml names was checked when it loaded; the built-in demo's image may be absent (an installed
+ * package), and then its page simply has no image.
+ */
+function landingPages(staff: KocflowConfig['staff'], configDir: string): (wecomUserId: string) => { text?: string; qrFile?: string } | undefined {
+  const pages = new Map(staff.filter((s) => s.landing).map((s) => {
+    const qrFile = s.landing!.qr ? resolve(configDir, s.landing!.qr) : undefined;
+    return [s.id, { ...(s.landing!.text ? { text: s.landing!.text } : {}), ...(qrFile && existsSync(qrFile) ? { qrFile } : {}) }];
+  }));
+  return (id) => pages.get(id);
 }

@@ -198,6 +198,7 @@ const TRIGGER_VARIANTS: Record<TriggerName, Variant[]> = {
   'tag.removed': [{ when: '', trigger: { on: 'tag.removed', tag: 'VIP' } }],
   'code.sent': [{ when: '', trigger: { on: 'code.sent' } }],
   'coupon.redeemed': [{ when: '', trigger: { on: 'coupon.redeemed' } }],
+  'fission.goal': [{ when: '', trigger: { on: 'fission.goal' } }],
   manual: [
     { when: '`subject: contact`', trigger: { on: 'manual', subject: 'contact' } },
     { when: '`subject: room`', trigger: { on: 'manual', subject: 'room' } },
