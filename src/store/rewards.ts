@@ -39,13 +39,25 @@ export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet
         ? endOfLocalDate(campaign.coupon.validUntil, timeZone)
         : new Date(at.getTime() + (campaign.coupon.validDays ?? 14) * 86_400_000);
       // The KOC the customer is credited to: the coupon is issued under their code (reports count coupons per KOC).
-      const contact = await prisma.contact.findUnique({ where: { id: contactId }, select: { attributionReferralCodeId: true } });
+      const contact = await prisma.contact.findUnique({ where: { id: contactId }, select: { accountId: true, attributionReferralCodeId: true, attributedToStaffId: true } });
       try {
-        const coupon = await prisma.coupon.create({
-          data: {
-            code: newCouponCode(), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [],
-            referralCodeId: contact?.attributionReferralCodeId ?? null,
-          },
+        // The coupon and its interaction row together: reports count coupons issued per KOC and campaign from either.
+        const coupon = await prisma.$transaction(async (tx) => {
+          const row = await tx.coupon.create({
+            data: {
+              code: newCouponCode(), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [],
+              referralCodeId: contact?.attributionReferralCodeId ?? null,
+            },
+          });
+          if (contact) {
+            await tx.interaction.create({
+              data: {
+                occurredAt: at, direction: 'out', kind: 'coupon_issued', accountId: contact.accountId, contactId, campaignId,
+                staffId: contact.attributionReferralCodeId ? contact.attributedToStaffId : null, body: { coupon: row.code, issueKey: key },
+              },
+            });
+          }
+          return row;
         });
         return { ok: true, coupon: view(coupon, campaignId, playbooks()) };
       } catch (error) {

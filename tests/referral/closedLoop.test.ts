@@ -34,7 +34,8 @@ describeEachStore('the closed loop', (ctx) => {
 
     // The interaction log tells the story in order.
     const kinds = (await prisma.interaction.findMany({ where: { contactId: contact.id }, orderBy: { id: 'asc' }, select: { kind: true } })).map((r) => r.kind);
-    expect(kinds).toEqual(['friend.added', 'referral_arrival', 'code.sent', 'say', 'redemption', 'coupon.redeemed', 'tag']);
+    expect(kinds).toEqual(['friend.added', 'referral_arrival', 'code.sent', 'coupon_issued', 'say', 'redemption', 'coupon.redeemed', 'tag']);
+    expect(await prisma.interaction.findFirstOrThrow({ where: { kind: 'coupon_issued', contactId: contact.id } })).toMatchObject({ staffId: koc.staffId, campaignId: 'spring', direction: 'out' });
 
     const history = await couponHistory(prisma, coupon.code.toLowerCase());
     expect(history).toMatchObject({
