@@ -7,6 +7,7 @@ import {
 import { MOMENT_LIMITS } from '../moments.ts';
 import { BUILT_IN_BLOCKS, COMPILE_OPTIONS, TEMPLATE_HELPERS } from '../templates/helpers.ts';
 import { MAX_ALIASES, MAX_FILE_BYTES } from '../yamlSource.ts';
+import { withoutSchemaComment } from '../schemaComment.ts';
 import { DIAGNOSTIC_MEANINGS, undocumentedCodes } from './diagnosticCodes.ts';
 import { BLOCK_KEY, BUILDING_BLOCKS, markedJsonSchema, type BuildingBlock, type JsonSchemaNode } from './jsonSchema.ts';
 import { cell, code, KeyTable, keyTableMarkdown, type BlockWords, type KeyRow } from './keyTable.ts';
@@ -30,7 +31,7 @@ export interface ReferenceInputs {
 export function renderPlaybookReference(inputs: ReferenceInputs): string {
   const samples = Object.entries(inputs.examples)
     .sort(([a], [b]) => compare(a, b))
-    .map(([path, text]) => readSample(path, text));
+    .map(([path, text]) => readSample(path, withoutSchemaComment(text)));
   const parts = [
     '<!-- Generated from src/playbook/schema by scripts/docs/generate-playbook-reference.ts. Do not edit: change the zod definitions (.describe) and run `npm run docs:playbooks`. -->',
     '# Playbook reference',
