@@ -12,11 +12,12 @@ import { registerRun } from './commands/run.ts';
 import { registerCoupons } from './commands/coupons.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerInit } from './commands/init.ts';
+import { registerExplain } from './commands/explain.ts';
 
 /** Errors in what the user typed or pointed at exit 2; everything else that fails exits 1. */
 const USAGE_ERRORS = new Set([
   'KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND', 'KOC_CONFIG_NOT_FOUND', 'KOC_CONFIG_UNREADABLE',
-  'KOC_INIT_EXISTS', 'KOC_INIT_NOT_A_FOLDER',
+  'KOC_INIT_EXISTS', 'KOC_INIT_NOT_A_FOLDER', 'KOC_FLOW_UNKNOWN', 'KOC_ACCOUNT_UNKNOWN', 'KOC_ACCOUNT_NOT_SELECTED',
 ]);
 
 /** Commands whose output and errors follow --lang / KOCFLOW_LANG. */
@@ -51,6 +52,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   registerCoupons(program, io, done);
   registerSchema(program, io, done);
   registerInit(program, io, done);
+  registerExplain(program, io, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   try {
