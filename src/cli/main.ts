@@ -13,11 +13,13 @@ import { registerCoupons } from './commands/coupons.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerInit } from './commands/init.ts';
 import { registerExplain } from './commands/explain.ts';
+import { registerPreview } from './commands/preview.ts';
 
 /** Errors in what the user typed or pointed at exit 2; everything else that fails exits 1. */
 const USAGE_ERRORS = new Set([
   'KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND', 'KOC_CONFIG_NOT_FOUND', 'KOC_CONFIG_UNREADABLE',
   'KOC_INIT_EXISTS', 'KOC_INIT_NOT_A_FOLDER', 'KOC_FLOW_UNKNOWN', 'KOC_ACCOUNT_UNKNOWN', 'KOC_ACCOUNT_NOT_SELECTED',
+  'KOC_PREVIEW_CONTACT_INVALID', 'KOC_PREVIEW_CONTACT_UNREADABLE',
 ]);
 
 /** Commands whose output and errors follow --lang / KOCFLOW_LANG. */
@@ -53,6 +55,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   registerSchema(program, io, done);
   registerInit(program, io, done);
   registerExplain(program, io, done);
+  registerPreview(program, io, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   try {
