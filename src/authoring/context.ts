@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { accountProfiles, DEFAULT_CONFIG_FILE, loadConfig, playbooksFolder, resolvePuppet, type KocflowConfig } from '../config/index.ts';
 import { accountMatches } from '../engine/accountMatch.ts';
@@ -173,9 +172,4 @@ export function nextMondayNine(now: Date, timeZone: string): Date {
     candidate = nextLocalTime(candidate, 9 * 60, timeZone);
   }
   return candidate;
-}
-
-/** Whether the config file the commands would read by default exists (for messages). */
-export function hasDefaultConfig(cwd: string): boolean {
-  return existsSync(resolve(cwd, DEFAULT_CONFIG_FILE));
 }
