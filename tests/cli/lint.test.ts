@@ -42,10 +42,10 @@ describe('kocflow lint', () => {
     const run = await kocflow(['lint', 'broken'], { cwd: work });
     expect(run.code).toBe(1);
     expect(run.stdout.trim().split('\n')).toEqual([
-      'broken/campaigns/spring-referral.yaml:7:15: error KOC_DATE_INVALID "2027-02-30" does not exist: 2027-02 has 28 days',
-      'broken/groups/weekly-group-sop.yaml:5:9: error KOC_CRON_INVALID cron field 5 (day of week) "8" is invalid: Constraint error, got value 8 expected range 0-7',
-      'broken/journeys/new-customer.yaml:6:1: error KOC_PLAYBOOK_UNKNOWN_KEY unknown key "stopWen" (did you mean "stopWhen"?)',
-      'broken/referral/coupon-redeemed.yaml:6:30: error KOC_PLAYBOOK_UNKNOWN_REF unknown campaign "welcome-2025" (did you mean "welcome-2026"?)',
+      'broken/campaigns/spring-referral.yaml:8:15: error KOC_DATE_INVALID "2027-02-30" does not exist: 2027-02 has 28 days',
+      'broken/groups/weekly-group-sop.yaml:6:9: error KOC_CRON_INVALID cron field 5 (day of week) "8" is invalid: Constraint error, got value 8 expected range 0-7',
+      'broken/journeys/new-customer.yaml:7:1: error KOC_PLAYBOOK_UNKNOWN_KEY unknown key "stopWen" (did you mean "stopWhen"?)',
+      'broken/referral/coupon-redeemed.yaml:7:30: error KOC_PLAYBOOK_UNKNOWN_REF unknown campaign "welcome-2025" (did you mean "welcome-2026"?)',
     ]);
     expect(run.stderr).toContain('4 errors, 0 warnings');
   });
@@ -55,10 +55,10 @@ describe('kocflow lint', () => {
     expect(run.code).toBe(1);
     const findings = JSON.parse(run.stdout) as { file: string; line: number; column: number; severity: string; code: string; message: string }[];
     expect(findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.severity} ${f.code}`)).toEqual([
-      'broken/campaigns/spring-referral.yaml:7:15 error KOC_DATE_INVALID',
-      'broken/groups/weekly-group-sop.yaml:5:9 error KOC_CRON_INVALID',
-      'broken/journeys/new-customer.yaml:6:1 error KOC_PLAYBOOK_UNKNOWN_KEY',
-      'broken/referral/coupon-redeemed.yaml:6:30 error KOC_PLAYBOOK_UNKNOWN_REF',
+      'broken/campaigns/spring-referral.yaml:8:15 error KOC_DATE_INVALID',
+      'broken/groups/weekly-group-sop.yaml:6:9 error KOC_CRON_INVALID',
+      'broken/journeys/new-customer.yaml:7:1 error KOC_PLAYBOOK_UNKNOWN_KEY',
+      'broken/referral/coupon-redeemed.yaml:7:30 error KOC_PLAYBOOK_UNKNOWN_REF',
     ]);
     expect(Object.keys(findings[0]!).sort()).toEqual(['code', 'column', 'file', 'line', 'message', 'severity']);
   });
@@ -128,7 +128,7 @@ describe('kocflow lint with kocflow.yaml', () => {
     try {
       const run = await kocflow(['lint'], { cwd: dir });
       expect(run.code).toBe(1);
-      expect(run.stdout).toContain('flows/journeys/new-customer.yaml:4:19: error KOC_PLAYBOOK_UNKNOWN_REF unknown account "guide-wnag" (did you mean "guide-wang"?)');
+      expect(run.stdout).toContain('flows/journeys/new-customer.yaml:5:19: error KOC_PLAYBOOK_UNKNOWN_REF unknown account "guide-wnag" (did you mean "guide-wang"?)');
       expect((await kocflow(['lint', '--no-config', 'flows'], { cwd: dir })).code).toBe(0);
     } finally {
       writeFileSync(flow, text);
