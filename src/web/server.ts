@@ -97,7 +97,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (!result.replay && result.contact) {
       await deps.raise({
         kind: 'coupon.redeemed', accountId: result.contact.accountId, eventId: `redemption:${result.redemption.id}`, at: deps.clock.now(),
-        contact: { externalId: result.contact.externalId }, couponCode: result.coupon.code, campaignId: result.campaign.id, storeName: result.redemption.storeName,
+        contact: { externalId: result.contact.externalId }, couponCode: result.coupon.code, campaignId: result.campaign.id, storeName: result.redemption.storeName, couponExpiresAt: result.coupon.expiresAt,
       });
     }
     deps.logger.info({ till, store: body.store, replay: result.replay }, 'coupon redeemed through the till API');

@@ -50,6 +50,8 @@ describeEachStore('the referral loop in chat', (ctx) => {
     expect(lin.received[0]).toBe(`核销成功：春季推荐有礼（${coupon}），上海南京西路店，推荐人：赵雪。`);
     await w.runUntil(later(20));
     const points = await store.prisma.pointsLedger.findMany({ where: { staffId: staff.id }, orderBy: { id: 'asc' } });
+    // The coupon.redeemed flow thanks the customer with the coupon's wording from the campaign and the store.
+    expect(amy.received[2]).toBe('感谢在上海南京西路店使用推荐礼券（满300减50）');
     // The campaign pays the KOC itself (referrerReward: 10 when the customer arrived, 20 for the sale).
     expect(points.map((p) => [p.amount, p.sourceKind])).toEqual([[10, 'referral'], [20, 'redemption']]);
 

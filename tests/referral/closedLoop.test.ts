@@ -17,7 +17,11 @@ describeEachStore('the closed loop', (ctx) => {
 
     // The welcome went out with the coupon and the KOC's name; the coupon is issued under the KOC's code.
     const sent = world.texts().filter((t) => t.to === 'wm-amy' && t.kind === 'say');
-    expect(sent).toEqual([expect.objectContaining({ kind: 'say', text: `欢迎！您是 赵雪 推荐来的朋友，送您一张券：${coupon.code}` })]);
+    expect(sent).toEqual([
+      expect.objectContaining({ kind: 'say', text: `欢迎！您是 赵雪 推荐来的朋友，送您一张券：${coupon.code}` }),
+      // The coupon.redeemed run knows the coupon's wording from its campaign, and the store.
+      expect.objectContaining({ kind: 'say', text: '感谢在上海南京西路店使用推荐礼券（满300减50）' }),
+    ]);
     expect(coupon).toMatchObject({ campaignId: 'spring', referralCodeId: koc.codeId, allowedStores: ['sh-*'] });
     const message = await prisma.outboxEntry.findUniqueOrThrow({ where: { idempotencyKey: coupon.issueKey! } });
     expect(message).toMatchObject({ kind: 'say', status: 'sent', contactId: contact.id });
@@ -34,7 +38,7 @@ describeEachStore('the closed loop', (ctx) => {
 
     // The interaction log tells the story in order.
     const kinds = (await prisma.interaction.findMany({ where: { contactId: contact.id }, orderBy: { id: 'asc' }, select: { kind: true } })).map((r) => r.kind);
-    expect(kinds).toEqual(['friend.added', 'referral_arrival', 'code.sent', 'coupon_issued', 'say', 'redemption', 'coupon.redeemed', 'tag']);
+    expect(kinds).toEqual(['friend.added', 'referral_arrival', 'code.sent', 'coupon_issued', 'say', 'redemption', 'coupon.redeemed', 'tag', 'say']);
     expect(await prisma.interaction.findFirstOrThrow({ where: { kind: 'coupon_issued', contactId: contact.id } })).toMatchObject({ staffId: koc.staffId, campaignId: 'spring', direction: 'out' });
 
     const history = await couponHistory(prisma, coupon.code.toLowerCase());

@@ -127,6 +127,7 @@ steps:
 trigger: { on: coupon.redeemed }
 steps:
   - tag: [已购买]
+  - say: "感谢在{{redemption.store}}使用{{coupon.title}}（{{coupon.value}}）"
 `,
 };
 
