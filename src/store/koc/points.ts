@@ -38,7 +38,9 @@ export async function creditPoints(db: Db, credit: PointsCredit): Promise<boolea
     await tx.kocProfile.updateMany({ where: { staffId: credit.staffId }, data: { pointsBalance: { increment: credit.amount } } });
   };
   try {
-    if ('$transaction' in db) await db.$transaction(write);
+    // A transaction client has $transaction too in Prisma 7 (nested transactions, which the PGlite adapter cannot
+    // do: no savepoints); only the full client has $connect.
+    if ('$connect' in db) await (db as PrismaClient).$transaction(write);
     else {
       if (await alreadyCredited(db, credit)) return false;
       await write(db);
