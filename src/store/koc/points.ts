@@ -22,29 +22,11 @@ export interface PointsCredit {
   at: Date;
 }
 
-type Db = PrismaClient | Prisma.TransactionClient;
-
-/**
- * Appends one ledger row and moves the balance. Returns false when this source already paid (nothing changes).
- * Inside a caller's interactive transaction pass `tx`: a duplicate then aborts that transaction on PostgreSQL, so
- * callers that must not abort check `alreadyCredited` first (same transaction, same answer).
- */
-export async function creditPoints(db: Db, credit: PointsCredit): Promise<boolean> {
+/** Appends one ledger row and moves the balance, in a transaction of its own. False: this source already paid. */
+export async function creditPoints(prisma: PrismaClient, credit: PointsCredit): Promise<boolean> {
   if (credit.amount === 0) return false;
-  const write = async (tx: Prisma.TransactionClient) => {
-    await tx.pointsLedger.create({
-      data: { staffId: credit.staffId, amount: credit.amount, reason: credit.reason, sourceKind: credit.sourceKind, sourceId: credit.sourceId, at: credit.at },
-    });
-    await tx.kocProfile.updateMany({ where: { staffId: credit.staffId }, data: { pointsBalance: { increment: credit.amount } } });
-  };
   try {
-    // A transaction client has $transaction too in Prisma 7 (nested transactions, which the PGlite adapter cannot
-    // do: no savepoints); only the full client has $connect.
-    if ('$connect' in db) await (db as PrismaClient).$transaction(write);
-    else {
-      if (await alreadyCredited(db, credit)) return false;
-      await write(db);
-    }
+    await prisma.$transaction((tx) => write(tx, credit));
     return true;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -52,7 +34,25 @@ export async function creditPoints(db: Db, credit: PointsCredit): Promise<boolea
   }
 }
 
-export async function alreadyCredited(db: Db, credit: Pick<PointsCredit, 'staffId' | 'sourceKind' | 'sourceId'>): Promise<boolean> {
+/**
+ * The same inside a caller's interactive transaction (a redemption, an attribution), so the points and the event
+ * that earned them commit together. It looks before it writes: a duplicate insert would abort the caller's
+ * transaction on PostgreSQL. (A concurrent duplicate still fails on the unique index and the caller retries.)
+ */
+export async function creditPointsIn(tx: Prisma.TransactionClient, credit: PointsCredit): Promise<boolean> {
+  if (credit.amount === 0 || (await alreadyCredited(tx, credit))) return false;
+  await write(tx, credit);
+  return true;
+}
+
+async function write(tx: Prisma.TransactionClient, credit: PointsCredit): Promise<void> {
+  await tx.pointsLedger.create({
+    data: { staffId: credit.staffId, amount: credit.amount, reason: credit.reason, sourceKind: credit.sourceKind, sourceId: credit.sourceId, at: credit.at },
+  });
+  await tx.kocProfile.updateMany({ where: { staffId: credit.staffId }, data: { pointsBalance: { increment: credit.amount } } });
+}
+
+export async function alreadyCredited(db: PrismaClient | Prisma.TransactionClient, credit: Pick<PointsCredit, 'staffId' | 'sourceKind' | 'sourceId'>): Promise<boolean> {
   const row = await db.pointsLedger.findUnique({
     where: { staffId_sourceKind_sourceId: { staffId: credit.staffId, sourceKind: credit.sourceKind, sourceId: credit.sourceId } },
     select: { id: true },

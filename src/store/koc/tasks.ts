@@ -3,7 +3,7 @@ import { dueOnAccept, eligibility, taskDeadline, type Eligibility, type KocStand
 import type { PrismaClient, Prisma } from '../generated/client.ts';
 import type { TaskAssignmentStatus } from '../generated/enums.ts';
 import { isUniqueViolation } from '../prismaErrors.ts';
-import { creditPoints } from './points.ts';
+import { creditPointsIn } from './points.ts';
 
 /**
  * KOC tasks on the store: offers (one assignment row per task and KOC, with the short number the KOC types),
@@ -158,7 +158,7 @@ export async function reviewTask(prisma: PrismaClient, input: { number: number; 
     if (count === 0) return { ok: false, reason: 'not_submitted', assignment: found } as const;
     let credited = 0;
     if (input.approve && found.points !== 0) {
-      const paid = await creditPoints(tx, { staffId: found.staffId, amount: found.points, reason: `任务：${found.title}`, sourceKind: 'task', sourceId: found.id, at: input.at });
+      const paid = await creditPointsIn(tx, { staffId: found.staffId, amount: found.points, reason: `任务：${found.title}`, sourceKind: 'task', sourceId: found.id, at: input.at });
       if (paid) credited = found.points;
     }
     await tx.auditLog.create({ data: { actor: input.actor, action: input.approve ? 'task.approve' : 'task.reject', subject: `task_assignment:${found.id}`, details: { number: found.number, task: found.taskId, points: credited }, at: input.at } });
