@@ -154,6 +154,10 @@ export const kocflowConfigSchema = z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1').describe('The address the dashboard and the redemption API listen on; 127.0.0.1 keeps them off the network.'),
         port: z.number().int().min(0).max(65_535).default(8720).describe('Their port (0: any free port).'),
+        publicUrl: z
+          .url()
+          .optional()
+          .describe('The address at which customers\' phones reach the tracking links, e.g. https://koc.example.com: a KOC\'s link (/code, {{staff.link}}) is <publicUrl>/r/CODE. Default: http://host:port, which only this machine can open.'),
         tillKeysEnv: z
           .string()
           .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable NAME, e.g. KOCFLOW_TILL_KEYS')

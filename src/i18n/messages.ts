@@ -154,6 +154,7 @@ export const MESSAGES = {
   'step.notifyStaff': { en: 'note to {to}: {content}', zh: '提醒{to}：{content}' },
   'notify.owner': { en: "the account's owner", zh: '账号负责人' },
   'notify.referrer': { en: "the customer's referrer", zh: '顾客的推荐人' },
+  'notify.staff': { en: 'the staff member the run is about', zh: '本次运行对应的员工' },
   'step.coupon': { en: ', with a coupon of campaign {campaign}', zh: '，附活动 {campaign} 的券' },
   'step.assist': { en: ' (assist: the account owner gets a task card and does it by hand)', zh: '（assist：账号负责人收到任务卡片，手动完成）' },
   'step.when': { en: 'only if {condition}: {action}', zh: '仅当{condition}时：{action}' },

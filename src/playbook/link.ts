@@ -303,12 +303,14 @@ function checkFlow(flow: Located<FlowDocument>, subject: SubjectKind, refs: Refe
       }
       case 'assignTask':
         checkReference('task', (step.assignTask as { task: string }).task, flow, [...path, 'assignTask', 'task'], refs);
+        variables = { ...variables, ...TASK_VARS }; // later steps can name the offer: {{task.number}}
         break;
       case 'notifyStaff': {
         const note = step.notifyStaff as { text: string | string[] | { template: string }; to: string };
         if (typeof note.text === 'object' && !Array.isArray(note.text)) checkTemplateUse(note.text.template, flow, [...path, 'notifyStaff', 'text'], variables, refs, used);
         else checkTexts(note.text, flow, [...path, 'notifyStaff', 'text'], variables, refs);
         if (note.to === 'referrer' && subject !== 'contact') refs.emit(flow, [...path, 'notifyStaff', 'to'], 'error', 'KOC_PLAYBOOK_STEP_SUBJECT', 'to: referrer needs a contact subject');
+        if (note.to === 'staff' && subject !== 'staff') refs.emit(flow, [...path, 'notifyStaff', 'to'], 'error', 'KOC_PLAYBOOK_STEP_SUBJECT', 'to: staff needs a staff subject: a cron trigger with audience: { staff: … }');
         break;
       }
       case 'awardPoints': {

@@ -6,6 +6,7 @@ import { newCouponCode as randomCouponCode } from '../referral/codes.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { isUniqueViolation } from './prismaErrors.ts';
 import { creditPoints } from './koc/points.ts';
+import { offerTask as offerKocTask } from './koc/tasks.ts';
 import { syncCampaign } from './referral/campaigns.ts';
 
 /**
@@ -16,6 +17,8 @@ import { syncCampaign } from './referral/campaigns.ts';
 export interface RewardsOptions {
   /** Makes a coupon code. @default newCouponCode(): Q, 8 random characters (node:crypto) and a check character */
   newCouponCode?: () => string;
+  /** The KOC leaderboard for recognition flows (the runtime's KOC program). */
+  leaderboard?: RewardsPort['leaderboard'];
 }
 
 export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet, options: RewardsOptions = {}): RewardsPort {
@@ -81,28 +84,13 @@ export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet
     async offerTask({ taskId, staffId, at, timeZone }) {
       const task = playbooks().tasks.get(taskId)?.document;
       if (!task) return { ok: false, reason: 'task_unknown' };
-      await prisma.kocTask.upsert({
-        where: { id: task.id },
-        create: { id: task.id, title: task.title, points: task.points, definition: JSON.parse(JSON.stringify(task)) },
-        update: { title: task.title, points: task.points, definition: JSON.parse(JSON.stringify(task)) },
-      });
-      const assigned = await prisma.taskAssignment.findUnique({ where: { taskId_staffId: { taskId, staffId } } });
-      if (assigned) return { ok: true, number: assigned.number };
-      if (task.capacity !== undefined) {
-        const taken = await prisma.taskAssignment.count({ where: { taskId, status: { in: ['accepted', 'submitted', 'approved'] } } });
-        if (taken >= task.capacity) return { ok: false, reason: 'task_full' };
-      }
-      try {
-        const created = await prisma.taskAssignment.create({
-          data: { taskId, staffId, offeredAt: at, ...(task.due ? { dueAt: endOfLocalDate(task.due, timeZone) } : {}) },
-        });
-        return { ok: true, number: created.number };
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        const raced = await prisma.taskAssignment.findUniqueOrThrow({ where: { taskId_staffId: { taskId, staffId } } });
-        return { ok: true, number: raced.number };
-      }
+      const staff = await prisma.staff.findUnique({ where: { id: staffId }, select: { role: true, koc: { select: { tier: true } } } });
+      if (!staff) return { ok: false, reason: 'not_a_koc' };
+      const offer = await offerKocTask(prisma, task, { staffId, role: staff.role, tier: staff.koc?.tier ?? null }, at, timeZone);
+      return offer.ok ? { ok: true, number: offer.number, title: task.title, points: task.points, dueAt: offer.dueAt } : offer;
     },
+
+    ...(options.leaderboard ? { leaderboard: options.leaderboard } : {}),
   };
 }
 

@@ -29,7 +29,7 @@ describe('kocflow lint', () => {
   it('passes the sample playbooks with exit 0', async () => {
     const run = await kocflow(['lint', 'sop-playbooks'], { cwd: work });
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^1\d files checked in \d+ ms: 0 errors, 0 warnings\n$/);
+    expect(run.stderr).toMatch(/^\d+ files checked in \d+ ms: 0 errors, 0 warnings\n$/);
     expect(run.code).toBe(0);
   });
 
@@ -96,7 +96,7 @@ describe('kocflow lint with kocflow.yaml', () => {
   it('checks the repository\'s kocflow.yaml with the sample playbooks', async () => {
     const run = await kocflow(['lint', 'sop-playbooks'], { cwd: project });
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^1\d files checked in \d+ ms: 0 errors, 0 warnings\n$/);
+    expect(run.stderr).toMatch(/^\d+ files checked in \d+ ms: 0 errors, 0 warnings\n$/);
     expect(run.code).toBe(0);
     const without = await kocflow(['lint', 'sop-playbooks', '--no-config'], { cwd: project });
     expect(Number(/^(\d+) files/.exec(run.stderr)![1])).toBe(Number(/^(\d+) files/.exec(without.stderr)![1]) + 1);
@@ -105,7 +105,7 @@ describe('kocflow lint with kocflow.yaml', () => {
   it('lints the folder the config names when no path is given', async () => {
     const run = await kocflow(['lint'], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/^1\d files checked/);
+    expect(run.stderr).toMatch(/^\d+ files checked/);
   });
 
   it('prints the config\'s findings as file:line:col and exits 1', async () => {

@@ -153,7 +153,10 @@ export function variablesOf(t: Trigger): VariableTree {
   if (subject === 'contact') Object.assign(vars, CONTACT_VARS);
   if (subject === 'room') Object.assign(vars, ROOM_VARS);
   if (subject === 'staff') Object.assign(vars, STAFF_VARS);
-  if ('cron' in t) return vars;
+  if ('cron' in t) {
+    vars.leaderboard = true; // the KOC leaderboard at the occurrence: {{#each leaderboard}}{{rank}} {{name}} {{points}} {{tier}}{{/each}}
+    return vars;
+  }
   switch (t.on) {
     case 'friend.added':
       vars.friend = { hello: true };
