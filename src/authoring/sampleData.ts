@@ -29,7 +29,6 @@ export const SAMPLE_CONTACT = {
 /** Leaf values by dotted path. Paths computed from the context (account, store, flow, now, coupon, …) are not here. */
 const STATIC_SAMPLES: Record<string, unknown> = {
   'room.id': 'room-example',
-  'room.memberCount': 186,
   'staff.name': '赵雪',
   'staff.role': 'ambassador',
   'staff.code': 'K7Q2M8',

@@ -144,7 +144,9 @@ const CONTACT_VARS: VariableTree = {
   contact: { id: true, name: true, alias: true, tags: true, attributes: 'open' },
   referrer: { name: true, code: true, tier: true },
 };
-const ROOM_VARS: VariableTree = { room: { id: true, topic: true, memberCount: true } };
+// No member count: the store does not track a room's full membership (only the joins and leaves it saw), so the
+// engine could not fill one truthfully.
+const ROOM_VARS: VariableTree = { room: { id: true, topic: true } };
 export const STAFF_VARS: VariableTree = { staff: { name: true, role: true, code: true, link: true, tier: true, points: true, rank: true } };
 
 export function variablesOf(t: Trigger): VariableTree {
