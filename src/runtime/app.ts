@@ -157,6 +157,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.koc?.linkBase ? { linkBase: options.koc.linkBase } : {}),
     ...(options.koc?.evaluateCron ? { evaluateCron: options.koc.evaluateCron } : {}),
     handleEvent: (event) => engine!.handleEvent(event),
+    ...(live ? { onTierChange: (change: { accountId: string | undefined; kocName: string; from: string; to: string; reason: string }) => live.tierChange(change) } : {}),
   });
 
   const channel = new WechatyChannel(fleet, options.playbooksRoot);

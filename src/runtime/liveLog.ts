@@ -103,6 +103,11 @@ export class LiveLog {
     this.#line(event.accountId, `⌘ staff ${who}: ${typed}`);
   }
 
+  /** A KOC moved tier (the evaluation on its schedule); shown on the account that reaches them, if any. */
+  tierChange(change: { accountId: string | undefined; kocName: string; from: string; to: string; reason: string }): void {
+    this.#line(change.accountId ?? '-', `◆ tier: ${maskName(change.kocName)} ${change.from} → ${change.to} (${change.reason})`);
+  }
+
   /** A line from a domain service (fission invites, …), already worded. */
   note(accountId: string, text: string): void {
     this.#line(accountId, text);

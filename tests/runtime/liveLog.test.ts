@@ -35,6 +35,16 @@ describe('the live log', () => {
     expect(real.lines).toEqual(['10:00:05  sh-guide-1     → message to 王*  [welcome]']);
   });
 
+  it('shows a KOC\'s tier change with its reason, the name masked', () => {
+    const { live, lines } = log(false);
+    live.tierChange({ accountId: account.id, kocName: '李磊', from: '普通', to: '潜力', reason: '30 天内 140 分、活跃 5 天' });
+    live.tierChange({ accountId: undefined, kocName: '赵雪', from: '核心', to: '潜力', reason: '30 天内 80 分、活跃 2 天' });
+    expect(lines).toEqual([
+      '10:00:05  sh-guide-1     ◆ tier: 李* 普通 → 潜力 (30 天内 140 分、活跃 5 天)',
+      '10:00:05  -              ◆ tier: 赵* 核心 → 潜力 (30 天内 80 分、活跃 2 天)',
+    ]);
+  });
+
   it('says why a send is held, once per reason, and when', () => {
     const { live, lines } = log(false);
     const observer = live.observer();

@@ -16,7 +16,7 @@ import type { DueWork } from '../dueWork.ts';
 import { createKocCommandServices } from './commandServices.ts';
 import { KocNotes } from './notes.ts';
 import { TaskDeadlines } from './taskDeadlines.ts';
-import { TierEvaluation } from './tierEvaluation.ts';
+import { TierEvaluation, type TierEvaluationOptions } from './tierEvaluation.ts';
 
 /**
  * The KOC program in the running product: tier evaluation and task deadlines as scheduled work, participation
@@ -37,6 +37,8 @@ export interface KocProgramOptions {
   evaluateCron?: string;
   /** Raises an engine event (`/tag` raises tag.added), under the engine lock the caller holds. */
   handleEvent(event: ChannelEvent): Promise<unknown>;
+  /** Told each tier change (the live log). */
+  onTierChange?: TierEvaluationOptions['onChange'];
 }
 
 const DEFAULT_LEADERBOARD = { window: '7d', size: 10 };
@@ -51,7 +53,7 @@ export class KocProgram {
     this.notes = new KocNotes(options.store, () => options.accounts);
     const common = { prisma: options.prisma, playbooks: options.playbooks, notes: this.notes, clock: options.clock, logger: options.logger };
     this.dueWork = [
-      new TierEvaluation({ ...common, ...(options.evaluateCron ? { cron: options.evaluateCron } : {}) }),
+      new TierEvaluation({ ...common, ...(options.evaluateCron ? { cron: options.evaluateCron } : {}), ...(options.onTierChange ? { onChange: options.onTierChange } : {}) }),
       new TaskDeadlines(common),
     ];
   }

@@ -32,6 +32,8 @@ export interface TierEvaluationOptions {
   logger: Logger;
   /** Replaces the file's `evaluate` (the all-mock demo evaluates every minute). */
   cron?: string;
+  /** Told each change (the live log); `accountId` is the account the KOC is reached on, if any. */
+  onChange?(change: { accountId: string | undefined; kocName: string; from: string; to: string; reason: string }): void;
 }
 
 export class TierEvaluation implements DueWork {
@@ -84,6 +86,11 @@ export class TierEvaluation implements DueWork {
       if (!(await recordTierChange(prisma, { staffId: koc.staffId, fromTier: koc.tier, toTier: target.name, reason, evaluation, at: this.#o.clock.now() }))) continue;
       changed++;
       logger.info({ staff: koc.staffId, from: koc.tier, to: target.name, points: facts.points, activeDays: facts.activeDays, evaluation }, 'KOC tier changed');
+      try {
+        this.#o.onChange?.({ accountId: notes.accountOf(koc)?.id, kocName: koc.name, from: koc.tier, to: target.name, reason });
+      } catch (error) {
+        logger.warn({ err: error }, 'tier change listener failed (ignored)');
+      }
       await this.#announce(tiers, koc, koc.tier, target.name, reason, evaluation);
     }
     logger.info({ zone, evaluation, kocs: kocs.length, changed }, 'tiers evaluated');
