@@ -5,6 +5,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { BotStatus } from '../../bot/accountBot.ts';
 import type { Clock } from '../../domain/types.ts';
+import { startOfLocalDay } from '../../engine/localTime.ts';
 import type { LeaderboardEntry } from '../../engine/ports.ts';
 import type { PlaybookSet } from '../../playbook/model.ts';
 import type { KocNotes } from '../../runtime/koc/notes.ts';
@@ -143,6 +144,9 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     scope.get('/assets/charts.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CHARTS_JS));
     scope.get('/assets/chart.umd.min.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(await chartJsSource()));
 
+    // Browsers ask for it on every page: no icon, and no 404 in their consoles.
+    scope.get('/favicon.ico', async (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
+
     // ── login
     scope.get('/login', async (request, reply) => {
       if ((await countUsers(deps.prisma)) === 0) return sendPage(reply.code(503), { title: '创建第一个用户 Create the first user' }, setupBody());
@@ -264,7 +268,8 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
 
     const chartsData = async (days: number): Promise<ChartsData> => {
       const now = deps.clock.now();
-      const from = new Date(now.getTime() - days * 86_400_000);
+      // The last `days` local days, today included.
+      const from = startOfLocalDay(new Date(now.getTime() - (days - 1) * 86_400_000), zone);
       const [byCampaign, byKoc, perDay] = await Promise.all([
         funnelByCampaign(deps.prisma, from), funnelByKoc(deps.prisma, from), sendsPerDay(deps.prisma, { from, to: now, timeZone: zone }),
       ]);
