@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { BotStatus } from '../../src/bot/accountBot.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedemptionGuard } from '../../src/referral/guard.ts';
 import { KocNotes, reachableAccounts } from '../../src/runtime/koc/notes.ts';
@@ -37,6 +38,7 @@ describeEachStore('the dashboard', (ctx) => {
   let app: FastifyInstance;
   let clock: FakeClock;
   let simulations: string;
+  const statuses = new Map<string, BotStatus>([[ACCOUNT, { state: 'logged_in', since: T0, self: { externalId: 'bot-1', name: '导购小王' } }]]);
 
   beforeAll(async () => {
     await seedOrganisation(ctx.prisma);
@@ -51,7 +53,7 @@ describeEachStore('the dashboard', (ctx) => {
       dashboard: {
         prisma: ctx.prisma, clock, logger: silentLogger(), simulationsDir: simulations,
         runtime: {
-          botStatuses: () => new Map([[ACCOUNT, { state: 'logged_in' as const, since: T0, self: { externalId: 'bot-1', name: '导购小王' } }]]),
+          botStatuses: () => statuses,
           playbooks: () => set,
           leaderboard: async () => ({ windowMs: 30 * DAY, entries: [] }),
           notes,
@@ -140,6 +142,23 @@ describeEachStore('the dashboard', (ctx) => {
     const out = await app.inject({ method: 'POST', url: '/logout', headers: { ...FORM, cookie }, payload: `_csrf=${csrf}` });
     expect(out.statusCode).toBe(303);
     expect((await app.inject({ method: 'GET', url: '/accounts', headers: { cookie } })).statusCode).toBe(303);
+  });
+
+  it('shows the login QR code of an account waiting for a scan, as an image', async () => {
+    const { cookie } = await session();
+    expect((await app.inject({ method: 'GET', url: `/accounts/${ACCOUNT}/qr.svg`, headers: { cookie } })).statusCode).toBe(404);
+    statuses.set('guide-scan', { state: 'waiting_for_scan', since: T0, qr: 'https://login.weixin.qq.com/l/abc' });
+    await ctx.prisma.account.upsert({ where: { id: 'guide-scan' }, create: { id: 'guide-scan', displayName: '导购扫码', role: 'guide' }, update: {} });
+    try {
+      const page = await app.inject({ method: 'GET', url: '/accounts', headers: { cookie } });
+      expect(page.body).toContain('<img class="qr" src="/accounts/guide-scan/qr.svg"');
+      const qr = await app.inject({ method: 'GET', url: '/accounts/guide-scan/qr.svg', headers: { cookie } });
+      expect(qr.statusCode).toBe(200);
+      expect(qr.headers['content-type']).toContain('image/svg+xml');
+      expect(qr.body).toContain('<svg');
+    } finally {
+      statuses.delete('guide-scan');
+    }
   });
 
   it('refuses a POST without the session\'s CSRF token or with a wrong one (403), and a login form without its token', async () => {

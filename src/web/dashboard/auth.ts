@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../domain/types.ts';
 import type { PrismaClient } from '../../store/generated/client.ts';
 import { audit } from '../../store/dashboard/audit.ts';
-import { createSession, deleteSession, findSession, touchSession, type SessionView } from '../../store/dashboard/sessions.ts';
+import { createSession, deleteSession, deleteStaleSessions, findSession, touchSession, type SessionView } from '../../store/dashboard/sessions.ts';
 import { findUser, recordFailedLogin, recordLogin, type DashboardRole } from '../../store/dashboard/users.ts';
 import { decoyHash, verifyPassword } from './password.ts';
 
@@ -89,6 +89,8 @@ export class DashboardAuth {
       return { ok: false };
     }
     await recordLogin(this.prisma, user.id, at);
+    // Ended sessions are deleted when met; the ones never met again go here.
+    await deleteStaleSessions(this.prisma, at, this.settings.idleMs);
     const token = newToken();
     const id = sessionId(token);
     const csrfToken = newToken();

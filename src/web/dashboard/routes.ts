@@ -191,7 +191,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     scope.get('/accounts', async (request, reply) => {
       const session = await guard(request, reply);
       if (!session) return reply;
-      return page(reply, session, '/accounts', '账号 Accounts', await accountsPage(deps.prisma, deps.runtime.botStatuses()));
+      return page(reply, session, '/accounts', '账号 Accounts', await accountsPage(deps.prisma, deps.runtime.botStatuses(), deps.clock.now()));
     });
 
     scope.get<{ Params: { id: string } }>('/accounts/:id/qr.svg', async (request, reply) => {

@@ -8,7 +8,7 @@ const STATE_LABEL: Record<string, string> = {
 };
 
 /** Every account with its bot's live status; the login QR code of one waiting for a scan. */
-export async function accountsPage(prisma: PrismaClient, statuses: Map<string, BotStatus>): Promise<Html> {
+export async function accountsPage(prisma: PrismaClient, statuses: Map<string, BotStatus>, now: Date): Promise<Html> {
   const accounts = await prisma.account.findMany({ orderBy: { id: 'asc' }, include: { store: { select: { name: true } } } });
   const rows = accounts.map((a) => {
     const status = statuses.get(a.id);
@@ -16,7 +16,7 @@ export async function accountsPage(prisma: PrismaClient, statuses: Map<string, B
     return html`<tr data-account="${a.id}"><td><code>${a.id}</code></td><td>${a.displayName}</td><td>${a.role}</td><td>${a.store?.name ?? '—'}</td>
 <td><span class="state state-${state}">${STATE_LABEL[state] ?? state}</span>${status?.self ? html`<br><small>as ${status.self.name}</small>` : ''}${status?.reason ? html`<br><small>${status.reason}</small>` : ''}${status?.nextAttemptAt ? html`<br><small>next attempt ${when(status.nextAttemptAt, a.timeZone)}</small>` : ''}
 ${status?.state === 'waiting_for_scan' && status.qr ? html`<br><img class="qr" src="/accounts/${encodeURIComponent(a.id)}/qr.svg" alt="login QR code for ${a.id}" width="200" height="200">` : ''}</td>
-<td>${a.status === 'paused' ? '暂停 paused' : '—'}${a.backoffUntil && a.backoffUntil > new Date() ? html`<br><small>backing off until ${when(a.backoffUntil, a.timeZone)}: ${a.backoffReason ?? ''}</small>` : ''}</td>
+<td>${a.status === 'paused' ? '暂停 paused' : '—'}${a.backoffUntil && a.backoffUntil > now ? html`<br><small>backing off until ${when(a.backoffUntil, a.timeZone)}: ${a.backoffReason ?? ''}</small>` : ''}</td>
 <td>${when(a.lastSeenAt, a.timeZone)}</td></tr>`;
   });
   return html`<p>Live status of each account's bot. An account waiting for a scan shows its login QR code: scan it with the account's WeCom app.</p>
