@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,11 @@ describe.skipIf(skip !== undefined)(`the dashboard in chromium${skip ? ` (skippe
     const added = await kocflow(['user', 'add', 'mei', '--role', 'ops'], { cwd: work, env, stdin: `${PASSWORD}\n` });
     expect(added.code, added.stderr).toBe(0);
     // A history to show: the demo's staff and accounts, a submitted task, referral clicks, adds, coupons, sends.
+    // A saved simulation for the simulate page, made by the real command.
+    const simulated = await kocflow(['simulate', '--days', '7', '--accounts', '3', '--contacts', '30', '--seed', '3', '--format', 'json'], { cwd: work, env });
+    expect(simulated.code, simulated.stderr).toBe(0);
+    mkdirSync(join(work, '.kocflow', 'simulations'), { recursive: true });
+    writeFileSync(join(work, '.kocflow', 'simulations', 'week.json'), simulated.stdout);
     const store = await openStore({ dataDir: join(work, '.kocflow/data') });
     try {
       const now = new Date();
@@ -63,13 +68,14 @@ describe.skipIf(skip !== undefined)(`the dashboard in chromium${skip ? ` (skippe
       await store.prisma.outboxEntry.createMany({
         data: Array.from({ length: 60 }, (_, k) => ({ idempotencyKey: `e2e-sent-${k}`, accountId: k % 2 ? 'guide-wang' : 'guide-li', kind: 'say', payload: { kind: 'say' }, status: 'sent' as const, dueAt: now, sentAt: new Date(now.getTime() - (k % 7) * DAY - (k % 3) * 3_600_000) })),
       });
+      await store.prisma.outboxEntry.create({ data: { idempotencyKey: 'e2e-doubt', accountId: 'guide-wang', kind: 'say', payload: { kind: 'say', accountId: 'guide-wang', text: '王芳您好，您的礼券已到账' }, status: 'in_doubt', dueAt: now, lastError: 'puppet timeout' } });
     } finally {
       await store.close();
     }
   }, 120_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('logs in, sees an account, approves a task and sees the charts render; saves a screenshot', async () => {
+  it('logs in, sees an account, approves a task, resolves an in-doubt send and sees the charts render; saves a screenshot', async () => {
     const { chromium } = await import('playwright-core');
     let output = '';
     let announceReady: () => void = () => {};
@@ -110,6 +116,11 @@ describe.skipIf(skip !== undefined)(`the dashboard in chromium${skip ? ` (skippe
       expect(await page.locator('tr[data-task]').count()).toBe(0);
       expect(await page.locator('table').first().innerText()).toContain('赵雪');
 
+      await page.goto(`${base}/outbox`);
+      const doubt = page.locator('tr[data-outbox]', { hasText: '礼券已到账' });
+      await Promise.all([page.waitForURL(/\/outbox\?notice=resolved-sent$/), doubt.locator('button[value=sent]').click()]);
+      expect(await page.locator('tr[data-outbox]').count()).toBe(0);
+
       await page.goto(`${base}/charts`);
       await page.waitForSelector('canvas[data-chart="funnel-koc"][data-rendered="true"]');
       // Counted in the page (a string: the test files are type-checked without the DOM library).
@@ -122,6 +133,21 @@ describe.skipIf(skip !== undefined)(`the dashboard in chromium${skip ? ` (skippe
       expect(inked).toHaveLength(3);
       for (const chart of inked) expect(chart.count, chart.chart).toBeGreaterThan(1000);
       expect(errors).toEqual([]);
+
+      // Every other page opens without a script error; each is kept as an artifact for a look.
+      const artifacts = join(project, 'tests', 'artifacts');
+      mkdirSync(artifacts, { recursive: true });
+      for (const path of ['/accounts', '/playbooks', '/outbox', '/interactions', '/koc', '/simulate']) {
+        const response = await page.goto(`${base}${path}`);
+        expect(response?.status(), path).toBe(200);
+        await page.screenshot({ path: join(artifacts, `dashboard${path.replace('/', '-')}.png`), fullPage: true });
+      }
+      await page.goto(`${base}/simulate`);
+      await page.waitForSelector('canvas[data-chart="sim-sends"][data-rendered="true"]');
+      expect(await page.locator('table').first().innerText()).toContain('new-customer-7d');
+      expect(errors).toEqual([]);
+      await page.goto(`${base}/charts`);
+      await page.waitForSelector('canvas[data-rendered="true"]');
 
       const target = process.env.KOCFLOW_UPDATE_SCREENSHOT === '1' ? join(project, 'docs', 'dashboard.png') : join(project, 'tests', 'artifacts', 'dashboard.png');
       mkdirSync(resolve(target, '..'), { recursive: true });

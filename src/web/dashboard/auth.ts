@@ -73,7 +73,8 @@ export class DashboardAuth {
     const user = await findUser(this.prisma, username);
     if (!user) {
       await verifyPassword(password, await decoyHash());
-      await audit(this.prisma, { actor: 'system', action: 'login.failed', subject: `dashboard_user:${username.slice(0, 64)}`, details: { reason: 'unknown_user', source: sourceHash(source.ip, at) }, at });
+      // Not the name typed: it is sometimes the password typed into the wrong box.
+      await audit(this.prisma, { actor: 'system', action: 'login.failed', subject: 'dashboard_user:?', details: { reason: 'unknown_user', source: sourceHash(source.ip, at) }, at });
       return { ok: false };
     }
     const actor = `dashboard:${user.username}`;
