@@ -6,6 +6,8 @@ export interface CliIo {
   isTty: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Standard input, for the commands that read a secret from it (kocflow user add); none in most tests. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
 }
 
 export function processIo(): CliIo {
@@ -15,6 +17,7 @@ export function processIo(): CliIo {
     isTty: Boolean(process.stdout.isTTY),
     env: process.env,
     cwd: process.cwd(),
+    stdin: process.stdin,
   };
 }
 

@@ -15,6 +15,7 @@ import { registerInit } from './commands/init.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerPreview } from './commands/preview.ts';
 import { registerKoc } from './commands/koc.ts';
+import { registerUser } from './commands/user.ts';
 
 /** Errors in what the user typed or pointed at exit 2; everything else that fails exits 1. */
 const USAGE_ERRORS = new Set([
@@ -58,6 +59,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   registerExplain(program, io, done);
   registerPreview(program, io, done);
   registerKoc(program, io, done);
+  registerUser(program, io, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   try {

@@ -10,11 +10,12 @@ import type { RedemptionGuard } from '../referral/guard.ts';
 import type { RedemptionResult, ReferralService } from '../referral/ports.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { PrismaClient } from '../store/generated/client.ts';
+import { registerDashboard, type DashboardDeps } from './dashboard/routes.ts';
 import type { TillKeys } from './tillKeys.ts';
 
 /**
- * The web half of the referral loop: the tills' redemption API and the KOCs' tracking links. (The dashboard of
- * issue #9 will join this server behind its login.) Fastify, because it validates, limits bodies and answers
+ * The web half of the referral loop: the tills' redemption API and the KOCs' tracking links; and, when given its
+ * dependencies, the ops dashboard behind its login (src/web/dashboard/). Fastify, because it validates, limits bodies and answers
  * malformed requests with 400s itself; every error body is `{ error: { code, message, hint? } }` with a KOC_ code.
  */
 export interface WebDeps {
@@ -30,6 +31,8 @@ export interface WebDeps {
   logger: Logger;
   /** A KOC's tracking page extras from kocflow.yaml (`staff[].landing`), by WeCom user id; qrFile is absolute. */
   landing?(wecomUserId: string): { text?: string; qrFile?: string } | undefined;
+  /** The dashboard (pages at /, /accounts, …, behind a login); not served when absent. */
+  dashboard?: DashboardDeps;
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
@@ -61,6 +64,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   app.setNotFoundHandler((_request, reply) => fail(reply, 404, 'KOC_API_NOT_FOUND', 'no such endpoint'));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (deps.dashboard) registerDashboard(app, deps.dashboard);
 
   app.post('/api/redemptions', async (request, reply) => {
     const header = request.headers.authorization ?? '';

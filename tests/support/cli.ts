@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { runCli } from '../../src/cli/main.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 
@@ -8,7 +9,7 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process, as `kocflow …` from `cwd`, capturing its output. */
-export async function kocflow(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function kocflow(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -18,6 +19,7 @@ export async function kocflow(args: string[], options: { cwd?: string; env?: Nod
     // English unless a test asks for another language: the machine's locale must not change what tests see.
     env: options.env ?? { ...process.env, DATABASE_URL: '', KOCFLOW_LANG: 'en' },
     cwd: options.cwd ?? process.cwd(),
+    ...(options.stdin !== undefined ? { stdin: Readable.from([options.stdin]) } : {}),
   };
   const code = await runCli(args, io);
   return { code, stdout, stderr };

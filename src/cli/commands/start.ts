@@ -167,13 +167,28 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
       raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
       landing: landingPages(config.staff, dirname(configLabel.path)),
+      dashboard: {
+        prisma: store.prisma, clock: systemClock, logger,
+        runtime: {
+          botStatuses: () => running.fleet.statuses(),
+          playbooks: () => reloader.current(),
+          leaderboard: (at) => running.koc.leaderboard(at),
+          notes: running.koc.notes,
+          kick: () => running.driver.kick(),
+        },
+        simulationsDir: resolve(io.cwd, io.env.KOCFLOW_SIMULATIONS_DIR ?? '.kocflow/simulations'),
+        auth: { secureCookies: config.web.publicUrl?.startsWith('https://') ?? false },
+      },
     });
     const address = await listen(web, config.web.host, webPort);
     io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz\n`);
 
     watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
     await watcher?.ready;
-    io.out(`dashboard: not served yet (issue #9); the live log below shows what every flow does and why\n`);
+    const { countUsers } = await import('../../store/dashboard/users.ts');
+    io.out((await countUsers(store.prisma)) > 0
+      ? `dashboard: ${address}/ (log in with a user from kocflow user add)\n`
+      : `dashboard: ${address}/ needs a user first: kocflow user add NAME --role admin (the page says so until one exists)\n`);
     if (withTraffic) io.out('demo: synthetic customers add the mock accounts (some with a KOC\'s referral code), ask prices, join 车友会 groups and opt out; edit a playbook to see it reload\n');
     if (kocDemo) io.out('demo: KOCs look at /tasks, accept and submit tasks and chat in the groups; tiers are evaluated every minute (a seeded history promotes the lowest KOC)\n');
     io.out(options.watch ? `watching ${relative(io.cwd, root) || '.'} for changes; press Ctrl-C to stop\n` : 'press Ctrl-C to stop\n');
