@@ -9,9 +9,13 @@ import { registerStart } from './commands/start.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerRun } from './commands/run.ts';
 import { registerCoupons } from './commands/coupons.ts';
+import { registerReport } from './commands/report.ts';
+import { REPORT_USAGE_CODES } from '../report/options.ts';
 
 /** Errors in what the user typed or pointed at exit 2; everything else that fails exits 1. */
-const USAGE_ERRORS = new Set(['KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND', 'KOC_CONFIG_NOT_FOUND', 'KOC_CONFIG_UNREADABLE']);
+const USAGE_ERRORS = new Set<string>([
+  'KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND', 'KOC_CONFIG_NOT_FOUND', 'KOC_CONFIG_UNREADABLE', ...REPORT_USAGE_CODES,
+]);
 
 /** A command reports its exit code through this callback (commander's actions return nothing useful). */
 export type CommandResult = (exitCode: number) => void;
@@ -40,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   registerSimulate(program, io, done);
   registerRun(program, io, done);
   registerCoupons(program, io, done);
+  registerReport(program, io, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   try {

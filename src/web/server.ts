@@ -8,12 +8,14 @@ import type { RedemptionGuard } from '../referral/guard.ts';
 import type { RedemptionResult, ReferralService } from '../referral/ports.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { PrismaClient } from '../store/generated/client.ts';
+import { createMetrics, type BotSnapshot } from './metrics.ts';
 import type { TillKeys } from './tillKeys.ts';
 
 /**
- * The web half of the referral loop: the tills' redemption API and the KOCs' tracking links. (The dashboard of
- * issue #9 will join this server behind its login.) Fastify, because it validates, limits bodies and answers
- * malformed requests with 400s itself; every error body is `{ error: { code, message, hint? } }` with a KOC_ code.
+ * The web half of the referral loop: the tills' redemption API and the KOCs' tracking links; and for ops `/healthz`
+ * and Prometheus `/metrics` (./metrics.ts). (The dashboard of issue #9 will join this server behind its login.)
+ * Fastify, because it validates, limits bodies and answers malformed requests with 400s itself; every error body is
+ * `{ error: { code, message, hint? } }` with a KOC_ code.
  */
 export interface WebDeps {
   referrals: ReferralService;
@@ -26,6 +28,10 @@ export interface WebDeps {
   prisma: PrismaClient;
   clock: Clock;
   logger: Logger;
+  /** This process's bots and their states, for /metrics (kocflow start: the fleet). */
+  bots?: () => Iterable<BotSnapshot>;
+  /** Node's process metrics (CPU, memory, event loop) on /metrics too. @default true */
+  processMetrics?: boolean;
 }
 
 const redemptionBody = z.strictObject({
@@ -55,6 +61,12 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   app.setNotFoundHandler((_request, reply) => fail(reply, 404, 'KOC_API_NOT_FOUND', 'no such endpoint'));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  const metrics = createMetrics({
+    prisma: deps.prisma, clock: deps.clock,
+    ...(deps.bots ? { bots: deps.bots } : {}), ...(deps.processMetrics === undefined ? {} : { processMetrics: deps.processMetrics }),
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
 
   app.post('/api/redemptions', async (request, reply) => {
     const header = request.headers.authorization ?? '';
