@@ -4,6 +4,7 @@
  * CSV or JSON. What every column counts: docs/reports.md.
  */
 import type { KocflowConfig } from '../config/schema.ts';
+import { formatLocal } from '../playbook/templates/helpers.ts';
 import type { PrismaClient } from '../store/types.ts';
 import { accountActivity, campaignReport, flowReport, kocReport, matchStores, type CampaignReportRow, type FlowReportRow, type KocReportRow, type ReportScope } from '../store/report/index.ts';
 import { withLimits } from './accountLimits.ts';
@@ -24,6 +25,8 @@ export type LoadedReport = ReportRows & {
   request: ReportRequest;
   /** The store ids `--store` matched (null: all stores). */
   storeIds: string[] | null;
+  /** When it was run: "today" and the queue of the accounts report are as of then. */
+  now: Date;
 };
 
 export interface ReportEnvironment {
@@ -39,7 +42,7 @@ export interface ReportEnvironment {
 export async function loadReport(prisma: PrismaClient, request: ReportRequest, environment: ReportEnvironment): Promise<LoadedReport> {
   const storeIds = request.store === null ? null : (await matchStores(prisma, request.store)).ids;
   const scope: ReportScope = { from: request.range.from, to: request.range.to, storeIds };
-  const base = { request, storeIds };
+  const base = { request, storeIds, now: environment.now };
   switch (request.kind) {
     case 'koc':
       return { ...base, kind: 'koc', rows: await kocReport(prisma, scope) };
@@ -66,7 +69,8 @@ export function renderReport(report: LoadedReport, format: ReportFormat = report
   if (format === 'json') return { stdout: renderJson(view), stderr: empty ? `${emptyLine(report)}\n` : '', empty };
   if (format === 'csv') return { stdout: renderCsv(view, JSON_KEYS[report.kind]), stderr: empty ? `${emptyLine(report)}\n` : '', empty };
   if (empty) return { stdout: `${emptyLine(report)}\n`, stderr: '', empty };
-  return { stdout: `${TITLES[report.kind]}, ${what}\n${renderTable(view)}`, stderr: '', empty };
+  const asOf = report.kind === 'accounts' ? `; today/limit and the queue as of ${formatLocal(report.now, 'YYYY-MM-DD HH:mm', report.request.range.timeZone)}` : '';
+  return { stdout: `${TITLES[report.kind]}, ${what}${asOf}\n${renderTable(view)}`, stderr: '', empty };
 }
 
 function viewOf(report: LoadedReport): ReportView<never> {

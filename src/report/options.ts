@@ -57,7 +57,9 @@ export const reportOptionsSchema = z.object({
     }
   }),
   store: z.string().trim().min(1, coded('KOC_CLI_USAGE', '--store needs a store id or a pattern', '--store sh-001 or --store "sh-*"')).optional(),
-  format: z.enum(REPORT_FORMATS, coded('KOC_CLI_USAGE', '--format must be table, csv or json', '--format csv')).default('table'),
+  format: z.string().trim().default('table').superRefine((format, ctx) => {
+    if (!(REPORT_FORMATS as readonly string[]).includes(format)) ctx.addIssue({ code: 'custom', ...coded('KOC_CLI_USAGE', '--format must be table, csv or json', '--format csv') });
+  }).transform((format) => format as ReportFormat),
 });
 
 export type RawReportOptions = z.input<typeof reportOptionsSchema>;
