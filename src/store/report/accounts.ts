@@ -5,7 +5,7 @@
 import { isValidTimeZone } from '../../playbook/calendar.ts';
 import { createEngineStore } from '../engineStore.ts';
 import { Prisma, type PrismaClient } from '../generated/client.ts';
-import { inRange, inStores, toDate, toNumber, type ReportScope } from './scope.ts';
+import { inRange, inStores, reportQuery, toDate, toNumber, type ReportScope } from './scope.ts';
 
 export interface AccountActivityRow {
   accountId: string;
@@ -61,7 +61,7 @@ interface Row {
  * report counts exactly what pacing counts.
  */
 export async function accountActivity(prisma: PrismaClient, scope: ReportScope, now: Date): Promise<AccountActivityRow[]> {
-  const rows = await prisma.$queryRaw<Row[]>(Prisma.sql`
+  const rows = await reportQuery<Row>(prisma, Prisma.sql`
     SELECT a.id, a.display_name, a.role::text AS role, a.store_id, a.time_zone, a.status, a.created_at, a.last_seen_at,
            (SELECT count(*) FROM outbox o WHERE o.account_id = a.id AND o.status = 'sent' AND ${inRange(Prisma.sql`o.sent_at`, scope)})::int AS sent_in_range,
            q.pending, q.deferred, q.in_doubt,

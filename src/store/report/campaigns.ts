@@ -3,7 +3,7 @@
  * and where they were redeemed. Definitions: docs/reports.md#campaigns.
  */
 import { Prisma, type PrismaClient } from '../generated/client.ts';
-import { inRange, inStores, toCounts, toDate, toNumber, type ReportScope } from './scope.ts';
+import { inRange, inStores, reportQuery, toCounts, toDate, toNumber, type ReportScope } from './scope.ts';
 
 export interface CampaignReportRow {
   campaignId: string;
@@ -47,7 +47,7 @@ interface Row {
  * and campaigns whose period overlaps it (so a running campaign with nothing issued shows as such).
  */
 export async function campaignReport(prisma: PrismaClient, scope: ReportScope): Promise<CampaignReportRow[]> {
-  const rows = await prisma.$queryRaw<Row[]>(Prisma.sql`
+  const rows = await reportQuery<Row>(prisma, Prisma.sql`
     WITH issued AS (
       SELECT cp.campaign_id, count(*)::int AS issued, count(r.id) FILTER (WHERE r.at < ${scope.to}::timestamptz)::int AS redeemed_of_issued
         FROM coupons cp

@@ -3,7 +3,7 @@
  * Definitions: docs/reports.md#flows.
  */
 import { Prisma, type PrismaClient } from '../generated/client.ts';
-import { inRange, inStores, toCounts, toNumber, type ReportScope } from './scope.ts';
+import { inRange, inStores, reportQuery, toCounts, toNumber, type ReportScope } from './scope.ts';
 
 /** A reply or an opt-out counts when it comes within this long after the sent message. */
 export const RESPONSE_WINDOW_MS = 24 * 3_600_000;
@@ -54,33 +54,57 @@ interface Row {
  * (flow, step, measure, reason, n), pivoted per step at the end. GROUP BY treats a missing flow and step as one group,
  * so sends outside flows are one row.
  *
- * - sent and replied: the range's sent entries (outbox(account_id, status, sent_at) per account of the scope); a
- *   reply is looked up per sent entry by index (interactions(contact_id, occurred_at) for a contact, a scan of the
- *   room's rows by interactions(account_id, occurred_at) for a room).
+ * - sent and replied: the range's sent entries, read per account of the scope (a range scan of
+ *   outbox(account_id, status, sent_at) each, as pacing reads them; OFFSET 0 keeps the planner from flattening the
+ *   LATERAL into one bitmap scan of every sent entry ever); a reply is looked up per sent entry by index:
+ *   interactions(contact_id, occurred_at) for a contact, interactions(account_id, occurred_at) for a room. The kind is
+ *   compared as `kind || ''` so that the planner cannot use interactions(kind, occurred_at) instead: PGlite keeps no
+ *   statistics, and without them it preferred that index and read every message of the 24 hours for each sent entry
+ *   (a 90-day report of 71,000 sends: 4.5 s on PGlite; see docs/bench/report.txt for it now).
  * - deferred, skipped, failed, in doubt: outbox_events by (decision, at), joined to their entries; distinct entries,
  *   per decision and per decision and reason (GROUPING SETS, one pass).
  * - opt-outs: contacts opted out in range, each credited to its last proactive send in the 24 h before (one index
  *   probe per contact on outbox(contact_id, sent_at)).
  */
 export async function flowReport(prisma: PrismaClient, scope: ReportScope): Promise<FlowReportRow[]> {
+  const rows = await reportQuery<Row>(prisma, flowReportQuery(scope));
+  return rows.map((row) => ({
+    flowId: row.flow_id,
+    stepIndex: row.step_index === null ? null : toNumber(row.step_index),
+    kinds: row.kinds ?? '',
+    sent: toNumber(row.sent),
+    deferred: toNumber(row.deferred),
+    deferredByReason: toCounts(row.deferred_by_reason),
+    skipped: toNumber(row.skipped),
+    skippedByReason: toCounts(row.skipped_by_reason),
+    failed: toNumber(row.failed),
+    inDoubt: toNumber(row.in_doubt),
+    replied: toNumber(row.replied),
+    optOuts: toNumber(row.opt_outs),
+  }));
+}
+
+/** The flows report's statement (exported for the benchmark's EXPLAIN). */
+export function flowReportQuery(scope: ReportScope): Prisma.Sql {
   const window = Prisma.sql`${`${RESPONSE_WINDOW_MS} milliseconds`}::interval`;
   const accounts = Prisma.sql`SELECT id FROM accounts WHERE ${inStores(Prisma.sql`store_id`, scope)}`;
-  const rows = await prisma.$queryRaw<Row[]>(Prisma.sql`
+  return Prisma.sql`
     WITH sent AS (
-      SELECT o.id, o.flow_id, o.step_index, o.kind, o.contact_id, o.room_id, o.account_id, o.sent_at
-        FROM outbox o
-       WHERE o.account_id IN (${accounts}) AND o.status = 'sent' AND ${inRange(Prisma.sql`o.sent_at`, scope)}
-    ), answered AS (
-      SELECT s.id FROM sent s
-       WHERE (s.contact_id IS NOT NULL AND EXISTS (
-               SELECT 1 FROM interactions i JOIN contacts c ON c.id = i.contact_id
-                WHERE i.contact_id = s.contact_id AND i.direction = 'in' AND i.kind = 'message' AND i.room_id IS NULL
-                  AND i.occurred_at > s.sent_at AND i.occurred_at <= s.sent_at + ${window}
-                  AND i.occurred_at IS DISTINCT FROM c.opted_out_at))
-          OR (s.contact_id IS NULL AND s.room_id IS NOT NULL AND EXISTS (
-               SELECT 1 FROM interactions i
-                WHERE i.account_id = s.account_id AND i.room_id = s.room_id AND i.direction = 'in' AND i.kind = 'message'
-                  AND i.occurred_at > s.sent_at AND i.occurred_at <= s.sent_at + ${window}))
+      SELECT o.flow_id, o.step_index, o.kind,
+             CASE WHEN o.contact_id IS NOT NULL THEN EXISTS (
+                    SELECT 1 FROM interactions i JOIN contacts c ON c.id = i.contact_id
+                     WHERE i.contact_id = o.contact_id AND i.direction = 'in' AND i.kind || '' = 'message' AND i.room_id IS NULL
+                       AND i.occurred_at > o.sent_at AND i.occurred_at <= o.sent_at + ${window}
+                       AND i.occurred_at IS DISTINCT FROM c.opted_out_at)
+                  WHEN o.room_id IS NOT NULL THEN EXISTS (
+                    SELECT 1 FROM interactions i
+                     WHERE i.account_id = o.account_id AND i.room_id = o.room_id AND i.direction = 'in' AND i.kind || '' = 'message'
+                       AND i.occurred_at > o.sent_at AND i.occurred_at <= o.sent_at + ${window})
+                  ELSE false END AS replied
+        FROM accounts a
+       CROSS JOIN LATERAL (
+             SELECT * FROM outbox o WHERE o.account_id = a.id AND o.status = 'sent' AND ${inRange(Prisma.sql`o.sent_at`, scope)} OFFSET 0) o
+       WHERE ${inStores(Prisma.sql`a.store_id`, scope)}
     ), decided AS (
       SELECT o.flow_id, o.step_index, e.decision, e.reason, count(DISTINCT o.id)::int AS n, GROUPING(e.reason) AS all_reasons
         FROM outbox_events e JOIN outbox o ON o.id = e.outbox_id
@@ -101,7 +125,7 @@ export async function flowReport(prisma: PrismaClient, scope: ReportScope): Prom
       SELECT flow_id, step_index, 'sent' AS measure, NULL::text AS reason, count(*)::int AS n, string_agg(DISTINCT kind, ',' ORDER BY kind) AS kinds
         FROM sent GROUP BY flow_id, step_index
       UNION ALL
-      SELECT s.flow_id, s.step_index, 'replied', NULL, count(*)::int, NULL FROM sent s JOIN answered a ON a.id = s.id GROUP BY s.flow_id, s.step_index
+      SELECT flow_id, step_index, 'replied', NULL, count(*)::int, NULL FROM sent WHERE replied GROUP BY flow_id, step_index
       UNION ALL
       SELECT flow_id, step_index, decision, CASE WHEN all_reasons = 1 THEN NULL ELSE coalesce(reason, '') END, n, NULL FROM decided
       UNION ALL
@@ -120,19 +144,5 @@ export async function flowReport(prisma: PrismaClient, scope: ReportScope): Prom
            coalesce(sum(n) FILTER (WHERE measure = 'opt_out'), 0)::int AS opt_outs
       FROM measures
      GROUP BY flow_id, step_index
-     ORDER BY flow_id COLLATE "C" NULLS LAST, step_index NULLS LAST`);
-  return rows.map((row) => ({
-    flowId: row.flow_id,
-    stepIndex: row.step_index === null ? null : toNumber(row.step_index),
-    kinds: row.kinds ?? '',
-    sent: toNumber(row.sent),
-    deferred: toNumber(row.deferred),
-    deferredByReason: toCounts(row.deferred_by_reason),
-    skipped: toNumber(row.skipped),
-    skippedByReason: toCounts(row.skipped_by_reason),
-    failed: toNumber(row.failed),
-    inDoubt: toNumber(row.in_doubt),
-    replied: toNumber(row.replied),
-    optOuts: toNumber(row.opt_outs),
-  }));
+     ORDER BY flow_id COLLATE "C" NULLS LAST, step_index NULLS LAST`;
 }

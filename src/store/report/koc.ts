@@ -3,7 +3,7 @@
  * range, with the current tier and balance. Definitions: docs/reports.md#koc.
  */
 import { Prisma, type PrismaClient } from '../generated/client.ts';
-import { inRange, inStores, toDate, toNumber, type ReportScope } from './scope.ts';
+import { inRange, inStores, reportQuery, toDate, toNumber, type ReportScope } from './scope.ts';
 
 export interface KocReportRow {
   staffId: string;
@@ -57,7 +57,7 @@ interface Row {
  * and PGlite's differ, and both stores must list the same rows in the same order).
  */
 export async function kocReport(prisma: PrismaClient, scope: ReportScope): Promise<KocReportRow[]> {
-  const rows = await prisma.$queryRaw<Row[]>(Prisma.sql`
+  const rows = await reportQuery<Row>(prisma, Prisma.sql`
     WITH k AS (
       SELECT s.id, s.wecom_user_id, s.name, s.role::text AS role, s.store_id, s.left_at, p.tier, p.points_balance
         FROM koc_profiles p JOIN staff s ON s.id = p.staff_id

@@ -27,7 +27,8 @@ interface DueRow { account_id: string; n: number; oldest: Date | string }
  * restarts and processes (docs/reports.md#metrics has the measured cost).
  */
 export async function outboxMetrics(prisma: PrismaClient, now: Date): Promise<OutboxMetrics> {
-  const [accounts, entries, decisions, due] = await prisma.$transaction([
+  const [, accounts, entries, decisions, due] = await prisma.$transaction([
+    prisma.$executeRaw`SET LOCAL jit = off`, // as for the reports (./scope.ts reportQuery)
     prisma.account.findMany({ select: { id: true, status: true }, orderBy: { id: 'asc' } }),
     prisma.$queryRaw<EntryRow[]>(Prisma.sql`
       SELECT account_id, status::text AS status, count(*)::int AS n FROM outbox GROUP BY account_id, status`),
