@@ -1,6 +1,8 @@
 /**
- * `GET /metrics`: Prometheus text format (prom-client), computed at each scrape from the store — so the numbers are
- * the same whichever process is scraped and survive restarts — plus each bot's state from this process's fleet.
+ * `GET /metrics`: Prometheus text format (prom-client), computed at scrape time from the store — so the numbers are
+ * the same whichever process is scraped and survive restarts — plus each bot's state from this process's fleet. One
+ * read of the store serves the scrapes of the next 10 s (`cacheMs`): on the embedded store that read shares the one
+ * connection with the engine.
  *
  * Labels carry account ids (from kocflow.yaml), outbox statuses, bot states and machine reasons (`quiet_hours`):
  * never a name, a phone number, a contact or a message. Catalogue: docs/reports.md#metrics.
@@ -10,7 +12,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { BotState } from '../bot/accountBot.ts';
 import type { Clock } from '../domain/types.ts';
 import type { PrismaClient } from '../store/generated/client.ts';
-import { outboxMetrics } from '../store/report/metrics.ts';
+import { outboxMetrics, type OutboxMetrics } from '../store/report/metrics.ts';
 
 /** Every state a bot can be in: each account gets one series per state (1 for the current one, 0 otherwise). */
 export const BOT_STATES = ['starting', 'waiting_for_scan', 'logged_in', 'reconnecting', 'failed', 'stopped'] as const satisfies readonly BotState[];
@@ -33,6 +35,11 @@ export interface MetricsOptions {
   bots?: () => Iterable<BotSnapshot>;
   /** Also Node's process metrics (CPU, memory, event loop lag, GC). @default true */
   processMetrics?: boolean;
+  /**
+   * How long one read of the store serves scrapes (by `clock`): several Prometheus servers, or a dashboard polling,
+   * cost the store one snapshot per interval. The bots' states are always current. @default 10_000
+   */
+  cacheMs?: number;
 }
 
 export interface Metrics {
@@ -60,10 +67,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const paused = new Gauge({ name: 'kocflow_account_paused', help: '1 when staff paused the account\'s proactive sends (/pause).', labelNames: ['account'] as const, registers });
   const bot = new Gauge({ name: 'kocflow_bot_status', help: 'The account\'s bot in this process: 1 for its current state, 0 for the others.', labelNames: ['account', 'state'] as const, registers });
   const mutex = new Mutex();
+  const cacheMs = options.cacheMs ?? 10_000;
+  let cached: { at: number; snapshot: OutboxMetrics } | undefined;
 
   async function scrape(): Promise<string> {
     const now = options.clock.now();
-    const snapshot = await outboxMetrics(options.prisma, now);
+    if (!cached || now.getTime() - cached.at >= cacheMs || now.getTime() < cached.at) {
+      cached = { at: now.getTime(), snapshot: await outboxMetrics(options.prisma, now) };
+    }
+    const { snapshot } = cached;
     for (const metric of [entries, sent, deferrals, skips, inDoubt, pending, due, oldestDue, paused, bot]) metric.reset();
     const counts = new Map(snapshot.entries.map((e) => [`${e.accountId}\u0000${e.status}`, e.count]));
     const dueBy = new Map(snapshot.due.map((d) => [d.accountId, d]));

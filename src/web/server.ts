@@ -32,6 +32,8 @@ export interface WebDeps {
   bots?: () => Iterable<BotSnapshot>;
   /** Node's process metrics (CPU, memory, event loop) on /metrics too. @default true */
   processMetrics?: boolean;
+  /** How long one read of the store serves /metrics scrapes. @default 10_000 */
+  metricsCacheMs?: number;
 }
 
 const redemptionBody = z.strictObject({
@@ -65,6 +67,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   const metrics = createMetrics({
     prisma: deps.prisma, clock: deps.clock,
     ...(deps.bots ? { bots: deps.bots } : {}), ...(deps.processMetrics === undefined ? {} : { processMetrics: deps.processMetrics }),
+    ...(deps.metricsCacheMs === undefined ? {} : { cacheMs: deps.metricsCacheMs }),
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
 

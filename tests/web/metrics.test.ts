@@ -35,11 +35,12 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
 
 describeEachStore('GET /metrics', (ctx) => {
   let app: FastifyInstance;
+  let clock: FakeClock;
   const states = new Map<string, BotState>([['guide-wang', 'logged_in'], ['guide-li', 'reconnecting']]);
 
   beforeAll(async () => {
     await seedReportScenario(ctx.prisma);
-    const clock = new FakeClock(NOW);
+    clock = new FakeClock(NOW);
     const set = campaignSet();
     app = createWebServer({
       referrals: createReferrals(ctx.prisma, { playbooks: () => set }), guard: new RedemptionGuard({ clock }),
@@ -99,14 +100,18 @@ describeEachStore('GET /metrics', (ctx) => {
     for (const name of ['王芳', '刘洋', '张伟', '赵雪', 'wm-c1', '导购小王']) expect(response.body).not.toContain(name);
   });
 
-  it('a second scrape reflects the store and the bots as they are then', async () => {
+  it('bots are read at every scrape, the store at most once in 10 s (by the clock), concurrent scrapes one at a time', async () => {
+    const guideLi = (body: string) => parseExposition(body).samples
+      .filter((s) => s.labels.account === 'guide-li' && (s.name === 'kocflow_account_paused' || (s.name === 'kocflow_bot_status' && s.value === 1)))
+      .map((s) => `${s.name} ${s.labels.state ?? ''} ${s.value}`).sort();
     states.set('guide-li', 'logged_in');
     await ctx.prisma.account.update({ where: { id: 'guide-li' }, data: { status: 'active' } });
-    const [a, b] = await Promise.all([app.inject('/metrics'), app.inject('/metrics')]); // concurrent scrapes wait for each other
-    for (const response of [a, b]) {
-      const { samples } = parseExposition(response.body);
-      const li = samples.filter((s) => s.labels.account === 'guide-li' && (s.name === 'kocflow_account_paused' || (s.name === 'kocflow_bot_status' && s.value === 1)));
-      expect(li.map((s) => `${s.name} ${s.labels.state ?? ''} ${s.value}`).sort()).toEqual(['kocflow_account_paused  0', 'kocflow_bot_status logged_in 1']);
-    }
+    clock.set(new Date(NOW.getTime() + 9_999));
+    expect(guideLi((await app.inject('/metrics')).body)).toEqual(['kocflow_account_paused  1', 'kocflow_bot_status logged_in 1']);
+    clock.set(new Date(NOW.getTime() + 10_000));
+    const [a, b] = await Promise.all([app.inject('/metrics'), app.inject('/metrics')]);
+    for (const response of [a, b]) expect(guideLi(response.body)).toEqual(['kocflow_account_paused  0', 'kocflow_bot_status logged_in 1']);
+    // The oldest due entry has waited 10 s longer.
+    expect(b.body).toContain('kocflow_outbox_oldest_due_seconds{account="guide-wang"} 3610\n');
   });
 });
