@@ -1,5 +1,6 @@
 import type { AssistConfirmation } from '../engine/ports.ts';
 import type { RedemptionResult } from '../referral/ports.ts';
+import type { KocCommandServices } from './kocCommands.ts';
 
 /**
  * Staff chat commands: a message from a registered staff member, in private chat with an account they may command,
@@ -23,6 +24,8 @@ export interface CommandServices {
   redeem(code: string, accountId: string, staff: StaffIdentity): Promise<RedemptionResult | { ok: false; reason: 'locked'; until: Date } | { ok: false; reason: 'no_store' }>;
   /** `/code`: the staff member's exclusive referral code, formatted; undefined when they are not a KOC. */
   referralCode(staff: StaffIdentity): Promise<string | undefined>;
+  /** The KOC program's commands (/tasks, /stats, …); absent where the runtime has no KOC program. */
+  koc?: KocCommandServices;
 }
 
 export interface AccountStatusSummary {

@@ -38,10 +38,12 @@ export const redeemCommand: ChatCommand = {
 export const codeCommand: ChatCommand = {
   name: 'code',
   usage: '/code',
-  summary: '查看我的专属推荐码',
+  summary: '查看我的专属推荐码和链接',
   async run({ staff, services }) {
     const code = await services.referralCode(staff);
-    return code ? `你的专属推荐码：${code}\n朋友加导购时在招呼语里写上它，或发给导购，就会记在你名下。` : '你还没有推荐码（只有 KOC 有）。';
+    if (!code) return '你还没有推荐码（只有 KOC 有）。';
+    const link = services.koc?.referralLink(code);
+    return `你的专属推荐码：${code}${link ? `\n专属链接：${link}` : ''}\n朋友加导购时在招呼语里写上它，或发给导购，就会记在你名下。`;
   },
 };
 

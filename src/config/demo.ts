@@ -15,7 +15,10 @@ export const DEMO_CONFIG: KocflowConfigInput = {
   staff: [
     { id: 'WangMin', name: '王敏', role: 'guide', store: 'sh-001', tier: '潜力' },
     { id: 'LiLei', name: '李磊', role: 'guide', store: 'bj-001', tier: '普通' },
-    { id: 'ZhaoXue', name: '赵雪', role: 'ambassador', store: 'sh-001', tier: '核心' },
+    {
+      id: 'ZhaoXue', name: '赵雪', role: 'ambassador', store: 'sh-001', tier: '核心',
+      landing: { text: '我是赵雪，车友会的老朋友们都认识我，欢迎来店里试驾！', qr: 'demo/koc-zhao-qr.png' },
+    },
     { id: 'ChenJing', name: '陈静', role: 'ops' },
   ],
   accounts: [

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { sortDiagnostics, type Diagnostic } from '../playbook/diagnostics.ts';
 import { parseYaml, type YamlFileWording } from '../playbook/yamlSource.ts';
 import { KocError } from '../shared/errors.ts';
 import type { KocflowConfig } from './schema.ts';
-import { validateConfig } from './validate.ts';
+import { validateConfig, type ValidateConfigOptions } from './validate.ts';
 
 /**
  * Reads kocflow.yaml. A missing file is a result, not an error: `kocflow start` then runs the built-in demo
@@ -44,14 +44,14 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): Confi
       cause: error,
     });
   }
-  return { found: true, path, ...loadConfigText(options.label ?? path, text) };
+  return { found: true, path, ...loadConfigText(options.label ?? path, text, { fileExists: (file) => existsSync(resolve(dirname(path), file)) }) };
 }
 
 /** The same for text in memory (tests, editors): `file` names it in the diagnostics. */
-export function loadConfigText(file: string, text: string): { config?: KocflowConfig; diagnostics: Diagnostic[] } {
+export function loadConfigText(file: string, text: string, options: ValidateConfigOptions = {}): { config?: KocflowConfig; diagnostics: Diagnostic[] } {
   const parsed = parseYaml(file, text, CONFIG_WORDING);
   if (parsed.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: sortDiagnostics(parsed.diagnostics) };
-  const result = validateConfig(parsed);
+  const result = validateConfig(parsed, options);
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...result.diagnostics]);
   return result.config ? { config: result.config, diagnostics } : { diagnostics };
 }

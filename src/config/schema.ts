@@ -46,6 +46,17 @@ export const staffConfig = z
     tier: label
       .optional()
       .describe('The KOC tier a guide or ambassador starts in (a tier name of the tiers playbook, e.g. 潜力). Later the tiers evaluation moves them; changing it here does not.'),
+    landing: z
+      .strictObject({
+        text: z.string().min(1).max(300).optional().describe('A few words of their own on their tracking page (/r/CODE), e.g. 我是小王，欢迎来店里试驾.'),
+        qr: z
+          .string()
+          .regex(/\.(png|jpe?g|webp)$/i, 'the add-me QR code is an image file: .png, .jpg or .webp')
+          .optional()
+          .describe('Their WeCom add-me QR code (联系我二维码) as an image file, relative to this file\'s folder: shown on their tracking page.'),
+      })
+      .optional()
+      .describe('What a customer sees on this KOC\'s tracking link /r/CODE besides their name and code.'),
   })
   .describe('A person: a guide, an ambassador or an ops member.');
 
@@ -143,6 +154,10 @@ export const kocflowConfigSchema = z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1').describe('The address the dashboard and the redemption API listen on; 127.0.0.1 keeps them off the network.'),
         port: z.number().int().min(0).max(65_535).default(8720).describe('Their port (0: any free port).'),
+        publicUrl: z
+          .url()
+          .optional()
+          .describe('The address at which customers\' phones reach the tracking links, e.g. https://koc.example.com: a KOC\'s link (/code, {{staff.link}}) is <publicUrl>/r/CODE. Default: http://host:port, which only this machine can open.'),
         tillKeysEnv: z
           .string()
           .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable NAME, e.g. KOCFLOW_TILL_KEYS')

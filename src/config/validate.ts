@@ -23,7 +23,12 @@ const CONFIG_ISSUES: IssueTranslation = {
   reference: 'docs/config.md',
 };
 
-export function validateConfig(source: ParsedYaml): { config?: KocflowConfig; diagnostics: Diagnostic[] } {
+export interface ValidateConfigOptions {
+  /** Whether a file named by the config (relative to its folder) exists; without it files are not checked. */
+  fileExists?(relativePath: string): boolean;
+}
+
+export function validateConfig(source: ParsedYaml, options: ValidateConfigOptions = {}): { config?: KocflowConfig; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const push: Push = (path, code, message, target = 'value') =>
     diagnostics.push({ file: source.file, ...source.locate(path, target), severity: 'error', code, message });
@@ -48,5 +53,16 @@ export function validateConfig(source: ParsedYaml): { config?: KocflowConfig; di
     (path, code, message, severity = 'error') => diagnostics.push({ file: source.file, ...source.locate(path), severity, code, message }),
     (path) => source.locate(path).line,
   );
+  if (options.fileExists) {
+    result.data.staff.forEach((person, i) => {
+      const qr = person.landing?.qr;
+      if (qr && !options.fileExists!(qr)) {
+        diagnostics.push({
+          file: source.file, ...source.locate(['staff', i, 'landing', 'qr']), severity: 'error', code: 'KOC_CONFIG_FILE_MISSING',
+          message: `"${qr}" does not exist (paths are relative to this file's folder); save ${person.name}'s add-me QR code there or remove landing.qr`,
+        });
+      }
+    });
+  }
   return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { config: result.data, diagnostics };
 }

@@ -18,6 +18,8 @@ export interface DemoAccount {
   world(): { mocker: mock.Mocker; puppet: { receiveFriendship(contact: mock.ContactMock | string, hello?: string): string }; selfId: string } | undefined;
   /** Staff who confirm this account's task cards with /done (their external ids; they are contacts in the world). */
   staff: string[];
+  /** Of them, the KOCs: they look at /tasks now and then, accept what they are offered, submit it, and chat in the group. */
+  kocs?: string[];
 }
 
 export interface DemoTrafficOptions {
@@ -36,6 +38,7 @@ const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '周',
 const GIVEN = ['伟', '芳', '娜', '敏', '静', '强', '磊', '洋', '艳', '勇', '军', '杰', '娟', '涛', '明', '超', '秀英', '晓梅', '子涵', '浩然'];
 const HELLOS = ['你好，想了解一下新车', '朋友推荐来的', '在店里扫码加的', '', '你好'];
 const SMALL_TALK = ['好的', '谢谢', '收到', '周末有空过去看看', '👍'];
+const KOC_TALK = ['这周的新品我试过了，真的不错', '有问题的朋友可以私信我', '周末店里有试驾活动，欢迎来玩', '分享一下我的用车体验'];
 
 
 interface Customer {
@@ -49,6 +52,8 @@ export class DemoTraffic {
   readonly #customers = new Map<string, Customer[]>();
   readonly #rooms = new Map<string, mock.RoomMock[]>();
   readonly #watched = new Set<string>();
+  /** Task numbers a demo KOC already answered (accept, submit), so a repeated list is not answered twice. */
+  readonly #answered = new Set<string>();
   #timer: unknown;
   #stopped = true;
 
@@ -80,6 +85,15 @@ export class DemoTraffic {
     const active = customers.filter((c) => !c.optedOut);
     const roll = this.#o.random();
     const self = world.mocker.ContactMock.load(world.selfId);
+    const kocs = (account.kocs ?? []).filter((id) => world.mocker.cacheContactPayload.has(id));
+    if (kocs.length > 0 && this.#o.random() < 0.12) {
+      // A KOC looks at their tasks (and answers the offers when the list comes back), or chats in the group.
+      const koc = world.mocker.ContactMock.load(this.#pick(kocs));
+      const room = this.#o.random() < 0.5 ? this.#room(account.id, world.mocker, world.selfId, kocs) : undefined;
+      if (room) koc.say(this.#pick(KOC_TALK)).to(room);
+      else koc.say('/tasks').to(self);
+      return;
+    }
     if (active.length < 3 || roll < 0.3) {
       const contact = world.mocker.createContact({ name: this.#name() });
       customers.push({ contact, optedOut: false });
@@ -87,7 +101,7 @@ export class DemoTraffic {
     } else if (roll < 0.55) {
       this.#pick(active).contact.say(this.#pick(this.#keywords())).to(self);
     } else if (roll < 0.72) {
-      const room = this.#room(account.id, world.mocker, world.selfId);
+      const room = this.#room(account.id, world.mocker, world.selfId, kocs);
       if (!room) return;
       const member = this.#pick(active).contact;
       const members = new Set(world.mocker.roomPayload(room.id).memberIdList);
@@ -96,7 +110,7 @@ export class DemoTraffic {
       const inviter = this.#o.random() < 0.5 && active.length > 1 ? this.#pick(active).contact : self;
       room.add(member).by(inviter);
     } else if (roll < 0.78) {
-      const room = this.#room(account.id, world.mocker, world.selfId);
+      const room = this.#room(account.id, world.mocker, world.selfId, kocs);
       if (!room) return;
       const members = world.mocker.roomPayload(room.id).memberIdList.filter((id) => id !== world.selfId && active.some((c) => c.contact.id === id));
       if (members.length === 0) return;
@@ -131,12 +145,26 @@ export class DemoTraffic {
       this.#watched.add(key);
       const staff = mocker.ContactMock.load(staffId);
       (staff as unknown as EventEmitter).on('message', (message: { text(): string; talker(): { id: string } }) => {
-        const match = /\/done (\d+)/.exec(message.text?.() ?? '');
-        if (!match || this.#stopped) return;
+        const text = message.text?.() ?? '';
         const from = message.talker().id;
-        this.#timers.setTimeout(() => {
-          if (!this.#stopped) staff.say(`/done ${match[1]}`).to(mocker.ContactMock.load(from));
+        if (this.#stopped || from === staffId) return;
+        const later = (reply: string) => this.#timers.setTimeout(() => {
+          if (!this.#stopped) staff.say(reply).to(mocker.ContactMock.load(from));
         }, 3000 + Math.floor(this.#o.random() * 5000));
+        const done = /\/done (\d+)/.exec(text);
+        if (done) later(`/done ${done[1]}`);
+        if (!(account.kocs ?? []).includes(staffId)) return;
+        // A KOC takes the first task they are offered, and submits it once its content pack arrived.
+        const offer = /\/accept (\d+)/.exec(text);
+        if (offer && !this.#answered.has(`accept:${offer[1]}`)) {
+          this.#answered.add(`accept:${offer[1]}`);
+          later(`/accept ${offer[1]}`);
+        }
+        const pack = /【任务 #(\d+) 素材】/.exec(text);
+        if (pack && !this.#answered.has(`submit:${pack[1]}`)) {
+          this.#answered.add(`submit:${pack[1]}`);
+          later(`/submit ${pack[1]} https://example.com/moments/${pack[1]}`);
+        }
       });
     }
   }
@@ -152,7 +180,7 @@ export class DemoTraffic {
   }
 
   /** A room whose topic a room.joined flow listens for (created with the bot in it the first time). */
-  #room(accountId: string, mocker: mock.Mocker, selfId: string): mock.RoomMock | undefined {
+  #room(accountId: string, mocker: mock.Mocker, selfId: string, kocs: string[] = []): mock.RoomMock | undefined {
     const rooms = this.#rooms.get(accountId) ?? [];
     this.#rooms.set(accountId, rooms);
     if (rooms.length > 0) return this.#pick(rooms);
@@ -162,7 +190,8 @@ export class DemoTraffic {
       .find((topic): topic is string => topic !== undefined);
     if (!pattern) return undefined;
     const topic = pattern.replace(/\*/g, '1群').replace(/\?/g, '1');
-    const room = mocker.createRoom({ topic, memberIdList: [selfId], ownerId: selfId });
+    // The account's KOCs are in the group from the start: their messages there earn participation points.
+    const room = mocker.createRoom({ topic, memberIdList: [selfId, ...kocs], ownerId: selfId });
     rooms.push(room);
     return room;
   }

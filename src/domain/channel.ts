@@ -38,7 +38,9 @@ export type ChannelEvent =
   | (EventBase & { kind: 'room.left'; room: RoomRef; member: ContactRef })
   | (EventBase & { kind: 'tag.added' | 'tag.removed'; contact: ContactRef; tag: string })
   | (EventBase & { kind: 'code.sent'; contact: ContactRef; code: string; campaignId?: string; referrerName?: string })
-  | (EventBase & { kind: 'coupon.redeemed'; contact: ContactRef; couponCode: string; campaignId: string; storeName: string });
+  | (EventBase & { kind: 'coupon.redeemed'; contact: ContactRef; couponCode: string; campaignId: string; storeName: string; couponExpiresAt?: Instant })
+  /** A customer's invitees into a fission campaign's group reached its goal (raised once per inviter and campaign). */
+  | (EventBase & { kind: 'fission.goal'; contact: ContactRef; room: RoomRef; campaignId: string; invites: number; goal: number });
 
 export type ChannelEventKind = ChannelEvent['kind'];
 

@@ -218,9 +218,18 @@ export class Engine {
     } else {
       subjects = [{ kind: 'account', id: account.id }];
     }
+    // Recognition: the leaderboard as it stands at the occurrence, kept in each run's state (a run resumed after a
+    // crash renders the same ranks). A staff subject also gets its own place, code and link as {{staff.*}}.
+    const board = this.#deps.rewards.leaderboard ? await this.#deps.rewards.leaderboard({ at: occurrence.scheduledFor }) : undefined;
+    if (board) state.vars.leaderboard = board.entries.slice(0, board.size).map((e) => ({ rank: e.rank, name: e.name, points: e.points, tier: e.tier }));
     let started = 0;
     for (const subject of subjects) {
-      if (await this.#startRun(flow.document.id, flow.hash, account, subject.kind, subject.id, key, state, now)) started++;
+      let subjectState = state;
+      if (board && subject.kind === 'staff') {
+        const me = board.entries.find((e) => e.staffId === subject.id);
+        if (me) subjectState = { ...state, vars: { ...state.vars, staff: { rank: me.rank, code: me.code, link: me.link } } };
+      }
+      if (await this.#startRun(flow.document.id, flow.hash, account, subject.kind, subject.id, key, subjectState, now)) started++;
     }
     this.#deps.logger.info({ flow: flow.document.id, account: account.id, scheduledFor: occurrence.scheduledFor.toISOString(), runs: started }, 'schedule fired');
     return started;
@@ -294,6 +303,8 @@ function inboundBody(event: ChannelEvent): Record<string, unknown> {
       return { eventId: event.eventId, code: event.code, campaignId: event.campaignId ?? null };
     case 'coupon.redeemed':
       return { eventId: event.eventId, coupon: event.couponCode, campaignId: event.campaignId };
+    case 'fission.goal':
+      return { eventId: event.eventId, campaignId: event.campaignId, invites: event.invites, goal: event.goal };
     default:
       return { eventId: event.eventId };
   }

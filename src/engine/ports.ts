@@ -384,5 +384,27 @@ export interface RewardsPort {
   >;
   /** The KOC is named by store id, or by external id on an account (a room inviter); unknown → { ok: false }. */
   awardPoints(input: { staff: { id: string } | { externalId: string; accountId: string }; amount: number; reason: string; key: string; at: Instant }): Promise<{ ok: boolean; reason?: string }>;
-  offerTask(input: { taskId: string; staffId: string; key: string; at: Instant; timeZone: string }): Promise<{ ok: true; number: number } | { ok: false; reason: string }>;
+  /** `number` is what the KOC types to answer (/accept N); the task's title, points and due instant come along. */
+  offerTask(input: { taskId: string; staffId: string; key: string; at: Instant; timeZone: string }): Promise<
+    | { ok: true; number: number; title?: string; points?: number; dueAt?: Instant | null }
+    | { ok: false; reason: string }
+  >;
+  /**
+   * The KOC leaderboard at `at`: every KOC ranked by the points they earned over the tiers file's leaderboard window
+   * (ties share a rank), with what templates show of them. Cron flows get it as {{#each leaderboard}}; a staff
+   * subject's own place is {{staff.rank}}. Absent: no leaderboard (the variables are empty).
+   */
+  leaderboard?(input: { at: Instant }): Promise<{ size: number; entries: LeaderboardEntry[] }>;
+}
+
+export interface LeaderboardEntry {
+  staffId: string;
+  rank: number;
+  name: string;
+  /** Points earned in the window. */
+  points: number;
+  tier: string;
+  /** The KOC's referral code (formatted) and tracking link, when they have one. */
+  code: string;
+  link: string;
 }

@@ -146,7 +146,14 @@ export async function advanceRun(input: RunRecord, ctx: AdvanceContext): Promise
       case 'assignTask': {
         if (subject.kind !== 'staff') break;
         const offer = await ctx.deps.rewards.offerTask({ taskId: step.assignTask.task, staffId: subject.staff.id, key, at: ctx.now, timeZone: ctx.account.timeZone });
-        if (!offer.ok) ctx.deps.logger.info({ flow: run.flowId, run: run.id, step: index, reason: offer.reason }, 'task not offered');
+        if (!offer.ok) {
+          ctx.deps.logger.info({ flow: run.flowId, run: run.id, step: index, reason: offer.reason }, 'task not offered');
+          break;
+        }
+        run.state.vars.task = {
+          id: step.assignTask.task, number: offer.number, title: offer.title ?? step.assignTask.task, points: offer.points ?? 0,
+          due: offer.dueAt ? offer.dueAt.toISOString() : '',
+        };
         break;
       }
       case 'notifyStaff': {
@@ -228,7 +235,9 @@ function templateVars(subject: Subject, run: RunRecord, ctx: AdvanceContext): Re
     vars.room = { ...((run.state.vars.room as object | undefined) ?? {}), id: subject.room.id, topic: subject.room.topic };
   } else if (subject.kind === 'staff') {
     const s = subject.staff;
-    vars.staff = { name: s.name, role: s.role, tier: s.tier ?? '', points: s.points };
+    // rank, code and link come from the leaderboard read when a cron flow fired (Engine.#fire), kept in the run state.
+    const standing = (run.state.vars.staff as { rank?: number; code?: string; link?: string } | undefined) ?? {};
+    vars.staff = { rank: standing.rank ?? '', code: standing.code ?? '', link: standing.link ?? '', name: s.name, role: s.role, tier: s.tier ?? '', points: s.points };
   }
   return vars;
 }
@@ -282,8 +291,9 @@ function pointsTarget(to: 'inviter' | 'referrer' | 'staff' | 'owner', subject: S
   }
 }
 
-async function staffRecipient(to: 'owner' | 'referrer', subject: Subject, ctx: AdvanceContext): Promise<string | undefined> {
+async function staffRecipient(to: 'owner' | 'referrer' | 'staff', subject: Subject, ctx: AdvanceContext): Promise<string | undefined> {
   if (to === 'owner') return ctx.account.ownerStaffExternalId ?? undefined;
+  if (to === 'staff') return subject.kind === 'staff' ? subject.staff.externalId : undefined;
   if (subject.kind !== 'contact' || !subject.contact.referrer) return undefined;
   return (await ctx.deps.store.getStaff(subject.contact.referrer.staffId))?.externalId;
 }

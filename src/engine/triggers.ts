@@ -28,13 +28,15 @@ export function matchEvent(event: ChannelEvent, set: PlaybookSet, account: Accou
   for (const flow of set.flows.values()) {
     const doc = flow.document;
     if (!doc.enabled || 'cron' in doc.trigger || !accountMatches(doc.accounts, account)) continue;
-    const match = matchOne(doc.trigger, event, facts);
+    const match = matchOne(doc.trigger, event, facts, set);
     if (match) matches.push({ flow, occurrenceKey: `event:${event.eventId}`, ...match });
   }
   return matches;
 }
 
-function matchOne(trigger: EventTrigger, event: ChannelEvent, facts: EventFacts): Omit<TriggerMatch, 'flow' | 'occurrenceKey'> | undefined {
+function matchOne(trigger: EventTrigger, event: ChannelEvent, facts: EventFacts, set: PlaybookSet): Omit<TriggerMatch, 'flow' | 'occurrenceKey'> | undefined {
+  // The campaign's name and coupon wording as the playbooks say now (the event carries only its id).
+  const campaignOf = (id: string | undefined) => (id ? set.campaigns.get(id)?.document : undefined);
   switch (trigger.on) {
     case 'friend.added':
       return event.kind === 'friend.added' ? { subject: 'contact', vars: { friend: { hello: event.hello ?? '' } }, reply: true } : undefined;
@@ -68,12 +70,25 @@ function matchOne(trigger: EventTrigger, event: ChannelEvent, facts: EventFacts)
       return event.kind === trigger.on && event.tag === trigger.tag ? { subject: 'contact', vars: { tag: event.tag }, reply: false } : undefined;
     case 'code.sent':
       if (event.kind !== 'code.sent' || (trigger.campaign && trigger.campaign !== event.campaignId)) return undefined;
-      return { subject: 'contact', vars: { code: event.code, campaign: { id: event.campaignId ?? '' } }, reply: true };
+      return { subject: 'contact', vars: { code: event.code, campaign: { id: event.campaignId ?? '', name: campaignOf(event.campaignId)?.name ?? '' } }, reply: true };
     case 'coupon.redeemed':
       if (event.kind !== 'coupon.redeemed' || (trigger.campaign && trigger.campaign !== event.campaignId)) return undefined;
       return {
         subject: 'contact',
-        vars: { coupon: { code: event.couponCode }, redemption: { store: event.storeName } },
+        vars: {
+          coupon: {
+            code: event.couponCode, title: campaignOf(event.campaignId)?.coupon.title ?? '', value: campaignOf(event.campaignId)?.coupon.value ?? '',
+            ...(event.couponExpiresAt ? { expiresAt: event.couponExpiresAt } : {}),
+          },
+          redemption: { store: event.storeName, at: event.at },
+        },
+        reply: false,
+      };
+    case 'fission.goal':
+      if (event.kind !== 'fission.goal' || (trigger.campaign && trigger.campaign !== event.campaignId)) return undefined;
+      return {
+        subject: 'contact',
+        vars: { campaign: { id: event.campaignId, name: campaignOf(event.campaignId)?.name ?? '' }, fission: { invites: event.invites, goal: event.goal }, room: { topic: event.room.topic } },
         reply: false,
       };
     case 'manual':

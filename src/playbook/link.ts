@@ -7,6 +7,7 @@ import { COUPON_VARS, STAFF_VARS, TASK_VARS, subjectOf, variablesOf, type Subjec
 import { stepKinds, type StepKind } from './schema/steps.ts';
 import { checkTemplate } from './templates/check.ts';
 import { checkMoment } from './moments.ts';
+import { findRewardOverlaps } from './rewardOverlap.ts';
 import { findCronOverlaps } from './cronOverlap.ts';
 import type { ValidatedDocument } from './validate.ts';
 import type { YamlPath } from './yamlSource.ts';
@@ -91,6 +92,9 @@ export function linkPlaybooks(root: string, documents: ValidatedDocument[], opti
   for (const overlap of findCronOverlaps([...set.flows.values()])) {
     emit(overlap.second, ['trigger', 'cron'], 'warning', 'KOC_CRON_OVERLAP',
       `flows "${overlap.first.document.id}" and "${overlap.second.document.id}" can message the same audience within one hour (e.g. ${overlap.example} local time); customers may get two messages in a row: move one schedule or split the audience`);
+  }
+  for (const overlap of findRewardOverlaps(set.flows.values(), set.campaigns.values())) {
+    emit(overlap.flow, ['steps', overlap.stepIndex, 'awardPoints'], 'warning', 'KOC_REWARD_PAID_TWICE', overlap.message, 'key');
   }
   return { set, diagnostics };
 }
@@ -236,8 +240,10 @@ function checkFlow(flow: Located<FlowDocument>, subject: SubjectKind, refs: Refe
     trigger.audience?.contacts?.referredByTier?.forEach((tier, i) => checkTier(tier, flow, ['trigger', 'audience', 'contacts', 'referredByTier', i], refs));
     const audiences = ['contacts', 'rooms', 'staff'].filter((k) => trigger.audience?.[k as 'contacts'] !== undefined);
     if (audiences.length > 1) refs.emit(flow, ['trigger', 'audience'], 'error', 'KOC_PLAYBOOK_AUDIENCE', `choose one audience: ${audiences.join(' or ')} (make two flows for two audiences)`);
-  } else if (trigger.on === 'code.sent' || trigger.on === 'coupon.redeemed') {
-    if (trigger.campaign) checkReference('campaign', trigger.campaign, flow, ['trigger', 'campaign'], refs);
+  } else if (trigger.on === 'code.sent' || trigger.on === 'coupon.redeemed' || trigger.on === 'fission.goal') {
+    if (trigger.campaign && checkReference('campaign', trigger.campaign, flow, ['trigger', 'campaign'], refs) && trigger.on === 'fission.goal' && !refs.set.campaigns.get(trigger.campaign)?.document.fission) {
+      refs.emit(flow, ['trigger', 'campaign'], 'error', 'KOC_PLAYBOOK_NO_FISSION', `campaign "${trigger.campaign}" has no fission: section, so its goal is never reached; add fission: { room, goal } to it or name another campaign`);
+    }
   } else if (trigger.on === 'message.keyword') {
     if (!trigger.keywords && !trigger.regex) refs.emit(flow, ['trigger'], 'error', 'KOC_PLAYBOOK_MISSING_KEY', 'message.keyword needs keywords: [...] or regex: "..."');
     if (trigger.regex) {
@@ -297,12 +303,14 @@ function checkFlow(flow: Located<FlowDocument>, subject: SubjectKind, refs: Refe
       }
       case 'assignTask':
         checkReference('task', (step.assignTask as { task: string }).task, flow, [...path, 'assignTask', 'task'], refs);
+        variables = { ...variables, ...TASK_VARS }; // later steps can name the offer: {{task.number}}
         break;
       case 'notifyStaff': {
         const note = step.notifyStaff as { text: string | string[] | { template: string }; to: string };
         if (typeof note.text === 'object' && !Array.isArray(note.text)) checkTemplateUse(note.text.template, flow, [...path, 'notifyStaff', 'text'], variables, refs, used);
         else checkTexts(note.text, flow, [...path, 'notifyStaff', 'text'], variables, refs);
         if (note.to === 'referrer' && subject !== 'contact') refs.emit(flow, [...path, 'notifyStaff', 'to'], 'error', 'KOC_PLAYBOOK_STEP_SUBJECT', 'to: referrer needs a contact subject');
+        if (note.to === 'staff' && subject !== 'staff') refs.emit(flow, [...path, 'notifyStaff', 'to'], 'error', 'KOC_PLAYBOOK_STEP_SUBJECT', 'to: staff needs a staff subject: a cron trigger with audience: { staff: … }');
         break;
       }
       case 'awardPoints': {

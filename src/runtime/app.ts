@@ -6,6 +6,7 @@ import type { PuppetHandle } from '../bot/puppetHandle.ts';
 import { WechatyChannel } from '../bot/wechatyChannel.ts';
 import { FOUNDATION_COMMANDS } from '../chat/foundationCommands.ts';
 import { REFERRAL_COMMANDS } from '../chat/referralCommands.ts';
+import { KOC_COMMANDS } from '../chat/kocCommands.ts';
 import { StaffCommandRouter, type StaffAccess } from '../chat/router.ts';
 import type { ChatCommand } from '../chat/command.ts';
 import type { ChannelEvent } from '../domain/channel.ts';
@@ -24,8 +25,11 @@ import { EngineDriver } from './engineDriver.ts';
 import { InboundHandler } from './inbound.ts';
 import { LiveLog } from './liveLog.ts';
 import { ReferralIntake } from './referralIntake.ts';
+import { withDueWork, type DueWork } from './dueWork.ts';
+import { Fission } from './fission.ts';
 import { createReferrals } from '../store/referral/index.ts';
 import type { ReferralService } from '../referral/ports.ts';
+import { KocProgram } from './koc/program.ts';
 
 /**
  * The running product in one process: the fleet of bots, the engine and its driver, staff commands, the live log.
@@ -68,11 +72,15 @@ export interface RuntimeOptions {
   onBotStatus?(accountId: string, status: BotStatus): void;
   /** Told about every inbound event once it was handled (tests wait on it). */
   onInbound?(event: ChannelEvent, outcome: { command?: string; runsStarted: number }): void;
+  /** The KOC program: where tracking links live (`/code`, {{staff.link}}), and a cron replacing the tiers file's `evaluate`. */
+  koc?: { linkBase?: string; evaluateCron?: string };
 }
 
 export interface Runtime {
   /** The referral loop (codes, attribution, redemption) on this runtime's store. */
   referrals: ReferralService;
+  /** The KOC program (tiers, tasks, participation points, the leaderboard). */
+  koc: KocProgram;
   /** Hands an event to the engine as the bots do (under the engine lock): the till API's coupon.redeemed. */
   raise(event: ChannelEvent): Promise<void>;
   fleet: Fleet;
@@ -82,7 +90,7 @@ export interface Runtime {
   driver: EngineDriver;
   inbound: InboundHandler;
   /** One engine tick now, under the engine lock (for callers that drive time themselves). */
-  tick(): Promise<TickStats>;
+  tick(): Promise<TickStats & { dueWork?: number }>;
   nextDueAt(): Promise<Date | null>;
   /** Stops the bots' intake, finishes the sends in flight, stops the bots. The caller closes the store. */
   stop(): Promise<void>;
@@ -142,11 +150,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const referrals = createReferrals(prisma, { playbooks: () => options.reloader.current() });
   await referrals.ensureReferralCodes(clock.now());
 
+  // The KOC program reaches a KOC through the account they own or command (src/koc/reach.ts).
+  const koc = new KocProgram({
+    prisma, store, playbooks: () => options.reloader.current(), clock, logger,
+    accounts: options.accounts.map((a) => ({ id: a.profile.id, role: a.profile.role, timeZone: a.profile.timeZone, owner: a.profile.ownerStaffExternalId, commanders: a.commanders })),
+    ...(options.koc?.linkBase ? { linkBase: options.koc.linkBase } : {}),
+    ...(options.koc?.evaluateCron ? { evaluateCron: options.koc.evaluateCron } : {}),
+    handleEvent: (event) => engine!.handleEvent(event),
+  });
+
   const channel = new WechatyChannel(fleet, options.playbooksRoot);
   engine = new Engine({
     clock, store, channel, accounts, logger,
     random: options.random ?? Math.random,
-    rewards: createRewards(prisma, () => options.reloader.current()),
+    rewards: createRewards(prisma, () => options.reloader.current(), { leaderboard: ({ at }) => koc.leaderboard(at) }),
     ...(options.optOutWords ? { optOutWords: options.optOutWords } : {}),
     ...(live ? { observer: live.observer() } : {}),
     ...(options.assistRemindAfterMs ? { assistRemindAfterMs: options.assistRemindAfterMs } : {}),
@@ -154,7 +171,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await engine.start();
   const running = engine;
 
-  const driver = new EngineDriver(running, { clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}) });
+  // The domain services' time-based work ticks with the engine (src/runtime/dueWork.ts).
+  const fission = new Fission({
+    prisma, store, engine: running, accounts, playbooks: () => options.reloader.current(), clock, logger,
+    ...(live ? { onOutcome: (accountId: string, line: string) => live.note(accountId, line) } : {}),
+  });
+  const dueWork: DueWork[] = [fission, ...koc.dueWork];
+  const driven = withDueWork(running, dueWork, clock, logger);
+  const driver = new EngineDriver(driven, { clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}) });
   const unsubscribe = options.reloader.onChange((set) => {
     mutex.runExclusive(() => running.updatePlaybooks(set)).then(
       () => driver.kick(),
@@ -163,9 +187,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   const router = new StaffCommandRouter(
-    options.commands ?? [...FOUNDATION_COMMANDS, ...REFERRAL_COMMANDS],
+    options.commands ?? [...FOUNDATION_COMMANDS, ...REFERRAL_COMMANDS, ...KOC_COMMANDS],
     staffAccess(options.accounts, options.staff),
-    createCommandServices({ prisma, store, engine: running, accounts, fleet, clock, kick: () => driver.kick(), referrals, handleEvent: (event) => running.handleEvent(event) }),
+    {
+      ...createCommandServices({ prisma, store, engine: running, accounts, fleet, clock, kick: () => driver.kick(), referrals, handleEvent: (event) => running.handleEvent(event) }),
+      koc: koc.commandServices(),
+    },
     logger,
   );
   const intake = new ReferralIntake({
@@ -174,7 +201,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   inbound = new InboundHandler({
     engine: running, router, channel, store, mutex, clock, logger, kick: () => driver.kick(),
-    afterEngine: (event) => intake.afterEvent(event),
+    afterEngine: async (event) => (await intake.afterEvent(event)) + (await fission.afterEvent(event)) + (await koc.afterEvent(event)),
     ...(live ? { onReceived: (event: ChannelEvent) => live.inbound(event) } : {}),
     onEvent: (event, outcome) => {
       if (outcome.command) live?.command(event, outcome.command);
@@ -186,10 +213,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await fleet.start(options.accounts.map((a) => ({ id: a.profile.id, name: a.profile.name, makePuppet: a.makePuppet })));
 
   return {
-    referrals, raise: (event) => inbound!.handle(event),
+    referrals, koc, raise: (event) => inbound!.handle(event),
     fleet, engine: running, store, accounts, driver, inbound,
-    tick: () => mutex.runExclusive(() => running.tick()),
-    nextDueAt: () => mutex.runExclusive(() => running.nextDueAt()),
+    tick: () => mutex.runExclusive(() => driven.tick()),
+    nextDueAt: () => mutex.runExclusive(() => driven.nextDueAt()),
     async stop() {
       unsubscribe();
       await driver.stop();

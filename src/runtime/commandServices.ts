@@ -48,7 +48,7 @@ export function createCommandServices(deps: {
         await deps.handleEvent({
           kind: 'coupon.redeemed', accountId: result.contact.accountId, eventId: `redemption:${result.redemption.id}`, at: clock.now(),
           contact: { externalId: result.contact.externalId, ...(result.contact.name ? { name: result.contact.name } : {}) },
-          couponCode: result.coupon.code, campaignId: result.campaign.id, storeName: result.redemption.storeName,
+          couponCode: result.coupon.code, campaignId: result.campaign.id, storeName: result.redemption.storeName, couponExpiresAt: result.coupon.expiresAt,
         });
         deps.kick();
       }

@@ -11,7 +11,8 @@ import { realTimers, type Timers } from '../shared/timers.ts';
  * command kicks it awake early. The sleep is capped so work written by another process or an ops tool is seen soon.
  */
 export interface DrivenEngine {
-  tick(): Promise<TickStats>;
+  /** `dueWork`: how many things the domain services' scheduled work did in this tick (src/runtime/dueWork.ts). */
+  tick(): Promise<TickStats & { dueWork?: number }>;
   nextDueAt(): Promise<Date | null>;
 }
 
@@ -76,7 +77,7 @@ export class EngineDriver {
         this.#options.onTick?.(stats);
         const next = await mutex.runExclusive(() => this.#engine.nextDueAt());
         this.#failures = 0;
-        const busy = stats.sent + stats.deferred + stats.skipped + stats.failed + stats.retried + stats.runsAdvanced + stats.runsStarted > 0;
+        const busy = stats.sent + stats.deferred + stats.skipped + stats.failed + stats.retried + stats.runsAdvanced + stats.runsStarted + (stats.dueWork ?? 0) > 0;
         waitMs = next === null ? Infinity : next.getTime() - clock.now().getTime();
         // Something is due yet this tick moved nothing (e.g. a row another process holds): do not spin on it.
         if (!busy && waitMs <= 0) waitMs = 1000;

@@ -103,6 +103,11 @@ export class LiveLog {
     this.#line(event.accountId, `⌘ staff ${who}: ${typed}`);
   }
 
+  /** A line from a domain service (fission invites, …), already worded. */
+  note(accountId: string, text: string): void {
+    this.#line(accountId, text);
+  }
+
   /** What became of a referral code a customer sent. */
   referral(accountId: string, outcome: { credited: true; kocName: string; campaignId: string | null } | { credited: false; reason: string }): void {
     if (outcome.credited) {

@@ -34,9 +34,9 @@ export class KocError extends Error {
     this.details = options.details;
   }
 
-  /** One line for a terminal: `KOC_X message (fix: hint)`. */
-  toUserString(): string {
-    return this.hint ? `${this.code} ${this.message}\n  fix: ${this.hint}` : `${this.code} ${this.message}`;
+  /** For a terminal: `KOC_X message`, and the hint on a second line after `fixLabel` (`修复：` in Chinese). */
+  toUserString(fixLabel = 'fix: '): string {
+    return this.hint ? `${this.code} ${this.message}\n  ${fixLabel}${this.hint}` : `${this.code} ${this.message}`;
   }
 }
 

@@ -5,6 +5,8 @@ import { campaignPeriodProblem, campaignTerms } from '../referral/campaigns.ts';
 import { newCouponCode as randomCouponCode } from '../referral/codes.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { isUniqueViolation } from './prismaErrors.ts';
+import { creditPoints } from './koc/points.ts';
+import { offerTask as offerKocTask } from './koc/tasks.ts';
 import { syncCampaign } from './referral/campaigns.ts';
 
 /**
@@ -15,6 +17,8 @@ import { syncCampaign } from './referral/campaigns.ts';
 export interface RewardsOptions {
   /** Makes a coupon code. @default newCouponCode(): Q, 8 random characters (node:crypto) and a check character */
   newCouponCode?: () => string;
+  /** The KOC leaderboard for recognition flows (the runtime's KOC program). */
+  leaderboard?: RewardsPort['leaderboard'];
 }
 
 export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet, options: RewardsOptions = {}): RewardsPort {
@@ -38,13 +42,25 @@ export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet
         ? endOfLocalDate(campaign.coupon.validUntil, timeZone)
         : new Date(at.getTime() + (campaign.coupon.validDays ?? 14) * 86_400_000);
       // The KOC the customer is credited to: the coupon is issued under their code (reports count coupons per KOC).
-      const contact = await prisma.contact.findUnique({ where: { id: contactId }, select: { attributionReferralCodeId: true } });
+      const contact = await prisma.contact.findUnique({ where: { id: contactId }, select: { accountId: true, attributionReferralCodeId: true, attributedToStaffId: true } });
       try {
-        const coupon = await prisma.coupon.create({
-          data: {
-            code: newCouponCode(), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [],
-            referralCodeId: contact?.attributionReferralCodeId ?? null,
-          },
+        // The coupon and its interaction row together: reports count coupons issued per KOC and campaign from either.
+        const coupon = await prisma.$transaction(async (tx) => {
+          const row = await tx.coupon.create({
+            data: {
+              code: newCouponCode(), campaignId, contactId, issueKey: key, issuedAt: at, expiresAt, allowedStores: campaign.coupon.stores ?? [],
+              referralCodeId: contact?.attributionReferralCodeId ?? null,
+            },
+          });
+          if (contact) {
+            await tx.interaction.create({
+              data: {
+                occurredAt: at, direction: 'out', kind: 'coupon_issued', accountId: contact.accountId, contactId, campaignId,
+                staffId: contact.attributionReferralCodeId ? contact.attributedToStaffId : null, body: { coupon: row.code, issueKey: key },
+              },
+            });
+          }
+          return row;
         });
         return { ok: true, coupon: view(coupon, campaignId, playbooks()) };
       } catch (error) {
@@ -61,42 +77,20 @@ export function createRewards(prisma: PrismaClient, playbooks: () => PlaybookSet
         ? await prisma.staff.findUnique({ where: { id: staff.id }, select: { id: true } })
         : await prisma.staff.findUnique({ where: { wecomUserId: staff.externalId }, select: { id: true } });
       if (!row) return { ok: false, reason: 'not_a_koc' };
-      try {
-        await prisma.$transaction([
-          prisma.pointsLedger.create({ data: { staffId: row.id, amount, reason, sourceKind: 'flow_step', sourceId: key, at } }),
-          prisma.kocProfile.updateMany({ where: { staffId: row.id }, data: { pointsBalance: { increment: amount } } }),
-        ]);
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error; // this step already paid
-      }
+      await creditPoints(prisma, { staffId: row.id, amount, reason, sourceKind: 'flow_step', sourceId: key, at }); // false: this step already paid
       return { ok: true };
     },
 
     async offerTask({ taskId, staffId, at, timeZone }) {
       const task = playbooks().tasks.get(taskId)?.document;
       if (!task) return { ok: false, reason: 'task_unknown' };
-      await prisma.kocTask.upsert({
-        where: { id: task.id },
-        create: { id: task.id, title: task.title, points: task.points, definition: JSON.parse(JSON.stringify(task)) },
-        update: { title: task.title, points: task.points, definition: JSON.parse(JSON.stringify(task)) },
-      });
-      const assigned = await prisma.taskAssignment.findUnique({ where: { taskId_staffId: { taskId, staffId } } });
-      if (assigned) return { ok: true, number: assigned.number };
-      if (task.capacity !== undefined) {
-        const taken = await prisma.taskAssignment.count({ where: { taskId, status: { in: ['accepted', 'submitted', 'approved'] } } });
-        if (taken >= task.capacity) return { ok: false, reason: 'task_full' };
-      }
-      try {
-        const created = await prisma.taskAssignment.create({
-          data: { taskId, staffId, offeredAt: at, ...(task.due ? { dueAt: endOfLocalDate(task.due, timeZone) } : {}) },
-        });
-        return { ok: true, number: created.number };
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        const raced = await prisma.taskAssignment.findUniqueOrThrow({ where: { taskId_staffId: { taskId, staffId } } });
-        return { ok: true, number: raced.number };
-      }
+      const staff = await prisma.staff.findUnique({ where: { id: staffId }, select: { role: true, koc: { select: { tier: true } } } });
+      if (!staff) return { ok: false, reason: 'not_a_koc' };
+      const offer = await offerKocTask(prisma, task, { staffId, role: staff.role, tier: staff.koc?.tier ?? null }, at, timeZone);
+      return offer.ok ? { ok: true, number: offer.number, title: task.title, points: task.points, dueAt: offer.dueAt } : offer;
     },
+
+    ...(options.leaderboard ? { leaderboard: options.leaderboard } : {}),
   };
 }
 

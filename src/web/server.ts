@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ChannelEvent } from '../domain/channel.ts';
@@ -28,6 +30,8 @@ export interface WebDeps {
   prisma: PrismaClient;
   clock: Clock;
   logger: Logger;
+  /** A KOC's tracking page extras from kocflow.yaml (`staff[].landing`), by WeCom user id; qrFile is absolute. */
+  landing?(wecomUserId: string): { text?: string; qrFile?: string } | undefined;
   /** This process's bots and their states, for /metrics (kocflow start: the fleet). */
   bots?: () => Iterable<BotSnapshot>;
   /** Node's process metrics (CPU, memory, event loop) on /metrics too. @default true */
@@ -35,6 +39,8 @@ export interface WebDeps {
   /** How long one read of the store serves /metrics scrapes. @default 10_000 */
   metricsCacheMs?: number;
 }
+
+const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
 
 const redemptionBody = z.strictObject({
   code: z.string().min(1).max(64),
@@ -106,7 +112,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     if (!result.replay && result.contact) {
       await deps.raise({
         kind: 'coupon.redeemed', accountId: result.contact.accountId, eventId: `redemption:${result.redemption.id}`, at: deps.clock.now(),
-        contact: { externalId: result.contact.externalId }, couponCode: result.coupon.code, campaignId: result.campaign.id, storeName: result.redemption.storeName,
+        contact: { externalId: result.contact.externalId }, couponCode: result.coupon.code, campaignId: result.campaign.id, storeName: result.redemption.storeName, couponExpiresAt: result.coupon.expiresAt,
       });
     }
     deps.logger.info({ till, store: body.store, replay: result.replay }, 'coupon redeemed through the till API');
@@ -119,22 +125,40 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   });
 
   /** A KOC's tracking link: the click is logged (with a daily salted hash of the address, not the address). */
-  app.get<{ Params: { code: string } }>('/r/:code', async (request, reply) => {
-    const found = findReferralCode(request.params.code);
+  const liveCode = async (raw: string) => {
+    const found = findReferralCode(raw);
     const row = found && 'code' in found
-      ? await deps.prisma.referralCode.findUnique({ where: { code: found.code }, select: { code: true, disabledAt: true, staff: { select: { name: true, leftAt: true } } } })
+      ? await deps.prisma.referralCode.findUnique({ where: { code: found.code }, select: { code: true, disabledAt: true, staff: { select: { name: true, wecomUserId: true, leftAt: true } } } })
       : null;
+    return !row || row.disabledAt || row.staff.leftAt ? undefined : row;
+  };
+
+  app.get<{ Params: { code: string } }>('/r/:code', async (request, reply) => {
+    const row = await liveCode(request.params.code);
     reply.type('text/html; charset=utf-8');
-    if (!row || row.disabledAt || row.staff.leftAt) {
-      return reply.code(404).send(page('链接无效', '<p>这个推荐链接无效或已经停用。</p>'));
-    }
+    if (!row) return reply.code(404).send(page('链接无效', '<p>这个推荐链接无效或已经停用。</p>'));
     const now = deps.clock.now();
     const day = now.toISOString().slice(0, 10);
     const sourceHash = createHash('sha256').update(`${day}:${request.ip}`).digest('hex').slice(0, 32);
     await deps.prisma.linkClick.create({ data: { code: row.code, at: now, sourceHash } });
     const code = formatCode(row.code);
+    const landing = deps.landing?.(row.staff.wecomUserId);
     return reply.send(page(`${row.staff.name} 推荐您`, `<p>${escapeHtml(row.staff.name)} 推荐您添加我们的导购。</p>
-<p>添加好友时，在招呼语里写上推荐码 <strong>${escapeHtml(code)}</strong>，就能领取推荐礼券。</p>`));
+${landing?.text ? `<p>${escapeHtml(landing.text)}</p>\n` : ''}${landing?.qrFile ? `<p><img src="/r/${encodeURIComponent(row.code)}/qr" alt="${escapeHtml(row.staff.name)} 的企业微信二维码" width="240"></p>\n<p>长按识别二维码添加，` : '<p>添加好友时，'}在招呼语里写上推荐码 <strong>${escapeHtml(code)}</strong>，就能领取推荐礼券。</p>`));
+  });
+
+  // The add-me QR image of a live code's KOC (not a click: the page already counted the visit).
+  app.get<{ Params: { code: string } }>('/r/:code/qr', async (request, reply) => {
+    const row = await liveCode(request.params.code);
+    const file = row ? deps.landing?.(row.staff.wecomUserId)?.qrFile : undefined;
+    if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('no QR code for this link');
+    try {
+      const image = await readFile(file);
+      return reply.type(IMAGE_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream').header('cache-control', 'public, max-age=3600').send(image);
+    } catch (error) {
+      deps.logger.error({ err: error }, 'the add-me QR image named in kocflow.yaml cannot be read');
+      return reply.code(404).type('text/plain; charset=utf-8').send('no QR code for this link');
+    }
   });
 
   return app;

@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 describeEachStore('the referral loop in chat', (ctx) => {
-  it('code in the greeting → credited → coupon in chat → /redeem at the till → points for the KOC from a flow; twice is refused', async () => {
+  it('code in the greeting → credited → coupon in chat → /redeem at the till → points for the KOC from the campaign; twice is refused', async () => {
     const store = await ctx.freshStore();
     // A KOC with an exclusive code (kocflow.yaml's staff become these rows at start).
     await store.prisma.store.create({ data: { id: 'sh-01', name: '上海南京西路店' } });
@@ -49,10 +49,11 @@ describeEachStore('the referral loop in chat', (ctx) => {
     await w.waitForHandled(2);
     expect(lin.received[0]).toBe(`核销成功：春季推荐有礼（${coupon}），上海南京西路店，推荐人：赵雪。`);
     await w.runUntil(later(20));
-    const points = await store.prisma.pointsLedger.findMany({ where: { staffId: staff.id } });
-    // The sale's points come from the coupon-thanks flow. (The campaign's own referrerReward is not paid
-    // automatically yet: the sample playbooks pay both through flows; see docs/referral.md.)
-    expect(points.map((p) => p.amount)).toEqual([20]);
+    const points = await store.prisma.pointsLedger.findMany({ where: { staffId: staff.id }, orderBy: { id: 'asc' } });
+    // The coupon.redeemed flow thanks the customer with the coupon's wording from the campaign and the store.
+    expect(amy.received[2]).toBe('感谢在上海南京西路店使用推荐礼券（满300减50）');
+    // The campaign pays the KOC itself (referrerReward: 10 when the customer arrived, 20 for the sale).
+    expect(points.map((p) => [p.amount, p.sourceKind])).toEqual([[10, 'referral'], [20, 'redemption']]);
 
     lin.say(`/redeem ${coupon}`);
     await w.waitForHandled(3);

@@ -40,7 +40,7 @@ describe('kocflow start on the embedded store', () => {
     expect((await fetch(`${web![1]}/api/redemptions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
     expect(output).toMatch(new RegExp(`store: embedded at .*\\.kocflow/data \\(${migrations} migrations? applied\\)`));
     expect(output).toContain('config: no kocflow.yaml: the built-in demo (three accounts on the mock puppet)');
-    expect(output).toContain('playbooks: sop-playbooks: 12 flows, 2 campaigns, 1 task, tiers 普通 → 潜力 → 核心');
+    expect(output).toContain('playbooks: sop-playbooks: 15 flows, 2 campaigns, 1 task, tiers 普通 → 潜力 → 核心');
     expect(output).toMatch(/weekly-moments\s+cron "0 20 \* \* 1,3,5", next \d{4}-\d\d-\d\d 20:00 Asia\/Shanghai/);
     expect(output).toMatch(/new-customer-7d\s+on friend.added/);
     expect(output.match(/^account \S+\s+\S+\s+mock puppet \(simulated WeChat\)$/gm)).toHaveLength(3);
@@ -59,7 +59,7 @@ describe('kocflow start on the embedded store', () => {
     const store = await openStore({ dataDir: join(work, '.kocflow/data') });
     try {
       expect((await store.migrationStatus()).every((m) => m.state === 'applied')).toBe(true);
-      expect(await store.prisma.playbookVersion.count()).toBe(12);
+      expect(await store.prisma.playbookVersion.count()).toBe(15);
       const version = await store.prisma.playbookVersion.findFirstOrThrow({ where: { flowId: 'new-customer-7d' } });
       expect(version.sourcePath).toBe('journeys/new-customer.yaml');
       expect((version.definition as { templates: Record<string, string[]> }).templates.welcome).toHaveLength(2);

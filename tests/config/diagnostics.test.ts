@@ -15,8 +15,8 @@ const base = (accounts: string, extra = '') => `${STORES}${STAFF}accounts:\n${ac
 const WANG = '  - { id: guide-wang, name: 导购小王, role: guide, store: sh-001, owner: WangMin }\n';
 
 const seen = new Set<string>();
-function lint(text: string): string[] {
-  const { diagnostics } = loadConfigText('kocflow.yaml', text);
+function lint(text: string, fileExists?: (path: string) => boolean): string[] {
+  const { diagnostics } = loadConfigText('kocflow.yaml', text, fileExists ? { fileExists } : {});
   for (const d of diagnostics) seen.add(d.code);
   return diagnostics.map((d) => formatDiagnostic(d));
 }
@@ -197,6 +197,15 @@ describe('kocflow.yaml findings', () => {
     expect(lint(base('  - { id: helper, name: 品牌助手, role: assistant, tokenEnv: puppet_workpro_0123456789abcdef }\n'))).toEqual([
       expect.stringMatching(/^kocflow\.yaml:9:58: error KOC_CONFIG_TOKEN_IN_FILE tokenEnv holds what looks like a token/),
     ]);
+  });
+
+  it('a KOC\'s add-me QR image that does not exist, or is not an image', () => {
+    const staff = (qr: string) => base(WANG).replace('  - { id: ChenJing, name: 陈静, role: ops }\n', `  - { id: ChenJing, name: 陈静, role: ops }\n  - { id: ZhaoXue, name: 赵雪, role: ambassador, landing: { text: 欢迎, qr: ${qr} } }\n`);
+    expect(lint(staff('qr/zhao.png'), (path) => path === 'qr/zhao.png')).toEqual([]);
+    expect(lint(staff('qr/zhao.png'), () => false)).toEqual([
+      'kocflow.yaml:8:73: error KOC_CONFIG_FILE_MISSING "qr/zhao.png" does not exist (paths are relative to this file\'s folder); save 赵雪\'s add-me QR code there or remove landing.qr',
+    ]);
+    expect(lint(staff('qr/zhao.pdf'), () => true)).toEqual(['kocflow.yaml:8:73: error KOC_CONFIG_INVALID the add-me QR code is an image file: .png, .jpg or .webp']);
   });
 
   afterAll(() => {

@@ -104,6 +104,23 @@ describe('linking playbooks across files', () => {
     expect(where(d)).toEqual(['c.yaml:4:5 KOC_PLAYBOOK_STEP_SUBJECT', 'r.yaml:4:5 KOC_PLAYBOOK_STEP_SUBJECT', 'r.yaml:5:24 KOC_PLAYBOOK_STEP_SUBJECT']);
   });
 
+  it('warns when a flow pays points its campaign already pays, and refuses a fission goal on a campaign without fission', () => {
+    const campaign = 'kind: campaign\nid: spring\nname: s\ncoupon: { title: t, value: v, validDays: 7 }\nreferrerReward: { onArrival: 10 }\nfission: { room: { topic: "车友会*" }, goal: 3, pointsPerInvite: 5 }\n';
+    const plain = 'kind: campaign\nid: plain\nname: p\ncoupon: { title: t, value: v, validDays: 7 }\n';
+    const d = loadFiles({
+      'campaigns/spring.yaml': campaign,
+      'campaigns/plain.yaml': plain,
+      'arrival.yaml': 'id: arrival\ntrigger: { on: code.sent, campaign: spring }\nsteps:\n  - say: hi\n  - awardPoints: { to: referrer, amount: 10, reason: x }\n',
+      'join.yaml': 'id: join\ntrigger: { on: room.joined, room: { topic: "车友会*" } }\nsteps:\n  - awardPoints: { to: inviter, amount: 5, reason: x }\n',
+      'other-room.yaml': 'id: other-room\ntrigger: { on: room.joined, room: { topic: "新品群" } }\nsteps:\n  - awardPoints: { to: inviter, amount: 5, reason: x }\n',
+      'redeemed.yaml': 'id: redeemed\ntrigger: { on: coupon.redeemed }\nsteps:\n  - awardPoints: { to: referrer, amount: 20, reason: x }\n',
+      'goal.yaml': 'id: goal\ntrigger: { on: fission.goal, campaign: plain }\nsteps:\n  - say: "{{fission.invites}}"\n',
+    }).diagnostics;
+    expect(where(d)).toEqual(['arrival.yaml:5:5 KOC_REWARD_PAID_TWICE', 'goal.yaml:2:40 KOC_PLAYBOOK_NO_FISSION', 'join.yaml:4:5 KOC_REWARD_PAID_TWICE']);
+    expect(d.find((x) => x.code === 'KOC_REWARD_PAID_TWICE')!.message).toContain('campaign "spring" already pays the referrer 10 points (referrerReward.onArrival)');
+    expect(d.filter((x) => x.code === 'KOC_REWARD_PAID_TWICE').every((x) => x.severity === 'warning')).toBe(true);
+  });
+
   it('warns when two scheduled flows message the same audience within an hour', () => {
     const cron = (id: string, expr: string, audience = '{ contacts: { tagged: [VIP] } }') =>
       `id: ${id}\ntrigger: { cron: "${expr}", audience: ${audience} }\nsteps: [{ say: hi }]\n`;

@@ -38,7 +38,7 @@ describe('hot reload', () => {
     writeFileSync(journey(), readFileSync(journey(), 'utf8').replace('wait: 2d', 'wait: soon'));
     const bad = reloader.reload();
     expect(bad.applied).toBe(false);
-    expect(bad.diagnostics.map((d) => `${d.file}:${d.line} ${d.code}`)).toEqual(['journeys/new-customer.yaml:14 KOC_DURATION_INVALID']);
+    expect(bad.diagnostics.map((d) => `${d.file}:${d.line} ${d.code}`)).toEqual(['journeys/new-customer.yaml:15 KOC_DURATION_INVALID']);
     expect(reloader.current().flows.get('new-customer-7d')!.hash).toBe(second.hash);
     expect(seen).toHaveLength(1);
   });

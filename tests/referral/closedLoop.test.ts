@@ -1,6 +1,6 @@
 /**
  * The closed loop end to end on both stores, on the real engine: code in a greeting → attribution → coupon sent by a
- * flow under the KOC's code → redeemed at a till → the KOC paid by the coupon.redeemed flow; and the coupon's
+ * flow under the KOC's code → redeemed at a till → the KOC paid by the campaign; and the coupon's
  * history joins it all back together.
  */
 import { expect, it } from 'vitest';
@@ -16,20 +16,30 @@ describeEachStore('the closed loop', (ctx) => {
     expect(attribution).toMatchObject({ ok: true, campaignId: 'spring', koc: { staffId: koc.staffId, tier: '核心' } });
 
     // The welcome went out with the coupon and the KOC's name; the coupon is issued under the KOC's code.
-    const sent = world.texts().filter((t) => t.to === 'wm-amy');
-    expect(sent).toEqual([expect.objectContaining({ kind: 'say', text: `欢迎！您是 赵雪 推荐来的朋友，送您一张券：${coupon.code}` })]);
+    const sent = world.texts().filter((t) => t.to === 'wm-amy' && t.kind === 'say');
+    expect(sent).toEqual([
+      expect.objectContaining({ kind: 'say', text: `欢迎！您是 赵雪 推荐来的朋友，送您一张券：${coupon.code}` }),
+      // The coupon.redeemed run knows the coupon's wording from its campaign, and the store.
+      expect.objectContaining({ kind: 'say', text: '感谢在上海南京西路店使用推荐礼券（满300减50）' }),
+    ]);
     expect(coupon).toMatchObject({ campaignId: 'spring', referralCodeId: koc.codeId, allowedStores: ['sh-*'] });
     const message = await prisma.outboxEntry.findUniqueOrThrow({ where: { idempotencyKey: coupon.issueKey! } });
     expect(message).toMatchObject({ kind: 'say', status: 'sent', contactId: contact.id });
 
-    // Redeemed once, linked to the message and the KOC; the coupon.redeemed flow paid the referrer.
+    // Redeemed once, linked to the message and the KOC; the campaign paid the referrer (referrerReward: 10 on
+    // arrival, 20 on redemption), each once, and the balance follows the ledger.
     expect(redeemed).toMatchObject({ ok: true, referrer: { staffId: koc.staffId }, coupon: { outboxId: message.id } });
     expect(await prisma.interaction.findFirstOrThrow({ where: { kind: 'redemption', contactId: contact.id } })).toMatchObject({ outboxId: message.id, staffId: koc.staffId, campaignId: 'spring' });
-    expect(await prisma.pointsLedger.findMany({ where: { staffId: koc.staffId }, select: { amount: true, reason: true } })).toEqual([{ amount: 20, reason: '推荐客户成交' }]);
+    expect(await prisma.pointsLedger.findMany({ where: { staffId: koc.staffId }, orderBy: { id: 'asc' }, select: { amount: true, reason: true, sourceKind: true, sourceId: true } })).toEqual([
+      { amount: 10, reason: '春季推荐有礼：推荐新客', sourceKind: 'referral', sourceId: `spring:${contact.id}` },
+      { amount: 20, reason: '春季推荐有礼：推荐客户核销', sourceKind: 'redemption', sourceId: coupon.id },
+    ]);
+    expect((await prisma.kocProfile.findUniqueOrThrow({ where: { staffId: koc.staffId } })).pointsBalance).toBe(30);
 
     // The interaction log tells the story in order.
     const kinds = (await prisma.interaction.findMany({ where: { contactId: contact.id }, orderBy: { id: 'asc' }, select: { kind: true } })).map((r) => r.kind);
-    expect(kinds).toEqual(['friend.added', 'referral_arrival', 'code.sent', 'say', 'redemption', 'coupon.redeemed']);
+    expect(kinds).toEqual(['friend.added', 'referral_arrival', 'code.sent', 'coupon_issued', 'say', 'redemption', 'coupon.redeemed', 'tag', 'say']);
+    expect(await prisma.interaction.findFirstOrThrow({ where: { kind: 'coupon_issued', contactId: contact.id } })).toMatchObject({ staffId: koc.staffId, campaignId: 'spring', direction: 'out' });
 
     const history = await couponHistory(prisma, coupon.code.toLowerCase());
     expect(history).toMatchObject({

@@ -15,7 +15,8 @@ export async function kocflow(args: string[], options: { cwd?: string; env?: Nod
     out: (t) => { stdout += t; },
     err: (t) => { stderr += t; },
     isTty: false,
-    env: options.env ?? { ...process.env, DATABASE_URL: '' },
+    // English unless a test asks for another language: the machine's locale must not change what tests see.
+    env: options.env ?? { ...process.env, DATABASE_URL: '', KOCFLOW_LANG: 'en' },
     cwd: options.cwd ?? process.cwd(),
   };
   const code = await runCli(args, io);

@@ -126,14 +126,15 @@ steps:
   'referral/thanks.yaml': `id: coupon-thanks
 trigger: { on: coupon.redeemed }
 steps:
-  - awardPoints: { to: referrer, amount: 20, reason: 推荐客户成交 }
+  - tag: [已购买]
+  - say: "感谢在{{redemption.store}}使用{{coupon.title}}（{{coupon.value}}）"
 `,
 };
 
 /**
  * The closed loop as the bots and the engine will run it, on a real engine with a fake channel and clock: a KOC's
  * code in a friend request → attribution → the code.sent flow sends a coupon → the coupon is redeemed in a store →
- * the coupon.redeemed flow pays the KOC. What the wiring must do is spelled out here, step by step.
+ * the campaign pays the KOC (referrerReward) on arrival and on redemption. What the wiring must do is spelled out here, step by step.
  */
 export async function runClosedLoop(store: import('../../src/store/openStore.ts').Store) {
   const { engineWorld, guideAccount } = await import('./engine.ts');

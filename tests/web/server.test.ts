@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { ChannelEvent } from '../../src/domain/channel.ts';
@@ -101,12 +103,16 @@ describeEachStore('the web API', (ctx) => {
 
 describeEachStore('tracking links', (ctx) => {
   let app: FastifyInstance;
+  // kocflow.yaml's staff[].landing, as `start` passes it: the demo's QR image, and a text with markup in it.
+  const QR_FILE = fileURLToPath(new URL('../../demo/koc-zhao-qr.png', import.meta.url));
+  const landings = new Map<string, { text?: string; qrFile?: string }>();
   beforeAll(async () => {
     await seedOrganisation(ctx.prisma);
     const clock = new FakeClock(T0);
     app = createWebServer({
       referrals: createReferrals(ctx.prisma, { playbooks: () => campaignSet() }), guard: new RedemptionGuard({ clock }),
       tillKeys: parseTillKeys('', 'KOCFLOW_TILL_KEYS'), stores: new Set(), raise: async () => {}, prisma: ctx.prisma, clock, logger: silentLogger(),
+      landing: (id) => landings.get(id),
     });
     await app.ready();
   });
@@ -124,5 +130,28 @@ describeEachStore('tracking links', (ctx) => {
     const clicks = await ctx.prisma.linkClick.findMany({ where: { code: koc.code } });
     expect(clicks).toHaveLength(1);
     expect(clicks[0]!.sourceHash).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('/r/CODE shows the KOC\'s own words and add-me QR code from kocflow.yaml; the image is served without counting a click', async () => {
+    const koc = await newKoc(ctx.prisma, { name: '赵雪' });
+    const plain = await newKoc(ctx.prisma, { name: '钱多' });
+    landings.set(koc.wecomUserId, { text: '欢迎来店里试驾 <b>周末</b>', qrFile: QR_FILE });
+    const page = await app.inject({ method: 'GET', url: `/r/${koc.code}` });
+    expect(page.body).toContain('<p>欢迎来店里试驾 &lt;b&gt;周末&lt;/b&gt;</p>');
+    expect(page.body).toContain(`<img src="/r/${koc.code}/qr" alt="赵雪 的企业微信二维码" width="240">`);
+    expect(page.body).toContain('长按识别二维码添加，在招呼语里写上推荐码');
+    const image = await app.inject({ method: 'GET', url: `/r/${koc.code.toLowerCase()}/qr` });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(image.rawPayload.equals(readFileSync(QR_FILE))).toBe(true);
+    expect(await ctx.prisma.linkClick.count({ where: { code: koc.code } })).toBe(1);
+    // A KOC without a landing: the plain page, and no image.
+    const other = await app.inject({ method: 'GET', url: `/r/${plain.code}` });
+    expect(other.body).not.toContain('<img');
+    expect(other.body).toContain('添加好友时，在招呼语里写上推荐码');
+    expect((await app.inject({ method: 'GET', url: `/r/${plain.code}/qr` })).statusCode).toBe(404);
+    // A configured file that went missing: 404, not a crash.
+    landings.set(plain.wecomUserId, { qrFile: `${QR_FILE}.gone` });
+    expect((await app.inject({ method: 'GET', url: `/r/${plain.code}/qr` })).statusCode).toBe(404);
   });
 });

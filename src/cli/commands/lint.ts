@@ -5,6 +5,9 @@ import { DEFAULT_CONFIG_FILE, loadConfig, playbooksFolder, type ConfigLoad } fro
 import { formatDiagnostic, type Diagnostic } from '../../playbook/diagnostics.ts';
 import { loadPlaybookFolder } from '../../playbook/load.ts';
 import { KocError } from '../../shared/errors.ts';
+import { localizeDiagnostic } from '../../i18n/diagnostics.ts';
+import { resolveLang, type Lang } from '../../i18n/lang.ts';
+import { t } from '../../i18n/messages.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import type { CommandResult } from '../main.ts';
 
@@ -13,6 +16,7 @@ interface LintOptions {
   root?: string;
   /** A file name, or false for --no-config. */
   config?: string | false;
+  lang?: string;
 }
 
 /**
@@ -31,16 +35,18 @@ export function registerLint(program: Command, io: CliIo, done: CommandResult): 
     .option('--root <dir>', 'the playbook folder that files belong to (default: the config\'s playbooks folder, or ./sop-playbooks)')
     .option('--config <file>', `the account configuration to check too (default: ./${DEFAULT_CONFIG_FILE} when it exists)`)
     .option('--no-config', 'check the playbooks only')
+    .option('--lang <lang>', 'zh or en: the language of the findings (default: KOCFLOW_LANG, then LC_ALL / LC_MESSAGES / LANG)')
     .addHelpText('after', '\nExit codes: 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error.\nExample: kocflow lint sop-playbooks --format json')
     .action((paths: string[], options: LintOptions) => {
+      const lang = resolveLang(options.lang, io.env);
       if (options.format !== 'text' && options.format !== 'json') {
-        throw new KocError('KOC_CLI_USAGE', `--format must be text or json, not "${options.format}"`);
+        throw new KocError('KOC_CLI_USAGE', t(lang, 'format.invalid', { value: options.format }));
       }
-      done(lint(paths, options, io));
+      done(lint(paths, options, io, lang));
     });
 }
 
-function lint(given: string[], options: LintOptions, io: CliIo): number {
+function lint(given: string[], options: LintOptions, io: CliIo, lang: Lang): number {
   const started = performance.now();
   const diagnostics: Diagnostic[] = [];
   let fileCount = 0;
@@ -92,12 +98,14 @@ function lint(given: string[], options: LintOptions, io: CliIo): number {
 
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
+  const localized = diagnostics.map((d) => localizeDiagnostic(d, lang));
   if (options.format === 'json') {
-    io.out(JSON.stringify(diagnostics, null, 2) + '\n');
+    io.out(JSON.stringify(localized, null, 2) + '\n');
   } else {
-    for (const d of diagnostics) io.out(formatDiagnostic(d) + '\n');
+    for (const d of localized) io.out(formatDiagnostic(d) + '\n');
     const ms = Math.round(performance.now() - started);
-    io.err(`${fileCount} file${fileCount === 1 ? '' : 's'} checked in ${ms} ms: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+    const plural = (n: number) => (n === 1 ? '' : 's');
+    io.err(t(lang, 'lint.summary', { files: fileCount, filesPlural: plural(fileCount), ms, errors, errorsPlural: plural(errors), warnings, warningsPlural: plural(warnings) }) + '\n');
   }
   return errors > 0 ? EXIT.findings : EXIT.ok;
 }

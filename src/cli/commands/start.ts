@@ -1,4 +1,5 @@
-import { join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CronExpressionParser } from 'cron-parser';
 import QRCode from 'qrcode';
@@ -9,7 +10,7 @@ import { formatLocal } from '../../playbook/templates/helpers.ts';
 import { KocError } from '../../shared/errors.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { systemClock } from '../../shared/systemClock.ts';
-import { DEFAULT_CONFIG_FILE } from '../../config/schema.ts';
+import { DEFAULT_CONFIG_FILE, type KocflowConfig } from '../../config/schema.ts';
 import { accountProfilesAsRun, playbooksFolder, syncConfigToStore, type ResolvedPuppet } from '../../config/index.ts';
 import { readConfig } from '../configOption.ts';
 import type { RuntimeAccount } from '../../runtime/app.ts';
@@ -104,6 +105,14 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     }
 
     const withTraffic = options.demoTraffic !== false && config.demo.traffic && mockIds.size > 0;
+    // An all-mock demo shows the KOC program at work within a minute: a seeded history and tiers evaluated every
+    // minute by the real evaluator. Never with a real account in the run.
+    const kocDemo = withTraffic && mockIds.size === config.accounts.length && reloader.current().tiers !== undefined;
+    if (kocDemo) {
+      const { seedDemoKocHistory } = await import('../../demo/kocSeed.ts');
+      await seedDemoKocHistory(store.prisma, reloader.current().tiers!.document, now);
+    }
+    const webPort = options.webPort ?? config.web.port;
     // Read before any bot starts: a malformed key list stops kocflow at once, with the fix.
     const { parseTillKeys } = await import('../../web/tillKeys.ts');
     const tillKeys = parseTillKeys(io.env[config.web.tillKeysEnv], config.web.tillKeysEnv);
@@ -111,6 +120,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     const running = await startRuntime({
       prisma: store.prisma, driver: store, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
       clock: systemClock, logger, optOutWords: config.optOutWords,
+      koc: { linkBase: config.web.publicUrl ?? `http://${config.web.host}:${webPort}`, ...(kocDemo ? { evaluateCron: '* * * * *' } : {}) },
       liveLog: { write: (line) => io.out(line), showText: mockIds.size === config.accounts.length },
       onBotStatus: (accountId, botStatus) => {
         if (botStatus.state === 'waiting_for_scan' && botStatus.qr) printQr(io, accountId, botStatus.qr);
@@ -129,6 +139,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
         accounts: config.accounts.filter((a) => mockIds.has(a.id)).map((a) => ({
           id: a.id,
           staff: [a.owner, ...a.commanders].filter((id): id is string => id !== undefined),
+          kocs: [a.owner, ...a.commanders].filter((id): id is string => id !== undefined && config.staff.some((s) => s.id === id && s.tier !== undefined)),
           world: () => {
             const bot = running.fleet.get(a.id);
             const handle = bot?.puppet();
@@ -150,15 +161,17 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     web = createWebServer({
       referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
       raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
+      landing: landingPages(config.staff, dirname(configLabel.path)),
       bots: () => [...running.fleet.statuses()].map(([accountId, bot]) => ({ accountId, state: bot.state })),
     });
-    const address = await listen(web, config.web.host, options.webPort ?? config.web.port);
+    const address = await listen(web, config.web.host, webPort);
     io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz, /metrics\n`);
 
     watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
     await watcher?.ready;
     io.out(`dashboard: not served yet (issue #9); the live log below shows what every flow does and why\n`);
     if (withTraffic) io.out('demo: synthetic customers add the mock accounts (some with a KOC\'s referral code), ask prices, join 车友会 groups and opt out; edit a playbook to see it reload\n');
+    if (kocDemo) io.out('demo: KOCs look at /tasks, accept and submit tasks and chat in the groups; tiers are evaluated every minute (a seeded history promotes the lowest KOC)\n');
     io.out(options.watch ? `watching ${relative(io.cwd, root) || '.'} for changes; press Ctrl-C to stop\n` : 'press Ctrl-C to stop\n');
     await new Promise<void>((resolveStop) => {
       if (signal.aborted) resolveStop();
@@ -235,4 +248,17 @@ function printPlaybooks(io: CliIo, folder: string, set: PlaybookSet): void {
     }
     io.out(`  ${flow.document.id.padEnd(width)}  ${when}${flow.document.enabled ? '' : ' (disabled)'}\n`);
   }
+}
+
+/**
+ * Each KOC's tracking-page extras from kocflow.yaml, with the QR path made absolute (it is relative to the file). A
+ * file kocflow.yaml names was checked when it loaded; the built-in demo's image may be absent (an installed
+ * package), and then its page simply has no image.
+ */
+function landingPages(staff: KocflowConfig['staff'], configDir: string): (wecomUserId: string) => { text?: string; qrFile?: string } | undefined {
+  const pages = new Map(staff.filter((s) => s.landing).map((s) => {
+    const qrFile = s.landing!.qr ? resolve(configDir, s.landing!.qr) : undefined;
+    return [s.id, { ...(s.landing!.text ? { text: s.landing!.text } : {}), ...(qrFile && existsSync(qrFile) ? { qrFile } : {}) }];
+  }));
+  return (id) => pages.get(id);
 }

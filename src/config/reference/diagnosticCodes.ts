@@ -7,6 +7,7 @@
 export const CONFIG_DIAGNOSTIC_MEANINGS: Readonly<Record<string, string>> = {
   KOC_CONFIG_DUPLICATE_ID: 'Two stores, two people or two accounts have the same id (people\'s WeCom user ids compared without case).',
   KOC_CONFIG_DUPLICATE_TOKEN_ENV: 'Two accounts name the same tokenEnv; each account logs in with its own token.',
+  KOC_CONFIG_FILE_MISSING: 'A file the configuration names (a KOC\'s `landing.qr` image) does not exist; paths are relative to the configuration file\'s folder.',
   KOC_CONFIG_EMPTY: 'kocflow.yaml is empty.',
   KOC_CONFIG_ENDPOINT_INVALID: 'An endpoint is not `host:port` or `{ host, port, tls }` with a valid host and a port from 1 to 65535.',
   KOC_CONFIG_ENDPOINT_UNUSED: 'Warning: an account has an endpoint it never connects to (puppet: mock, or no tokenEnv).',

@@ -8,6 +8,7 @@ import { MAX_ALIASES, MAX_FILE_BYTES } from '../yamlSource.ts';
  */
 export const DIAGNOSTIC_MEANINGS: Readonly<Record<string, string>> = {
   KOC_CRON_INVALID: 'A cron schedule is not a valid 5-field expression; the message names the field that is wrong.',
+  KOC_REWARD_PAID_TWICE: 'Warning: a flow step pays the referrer or inviter points that its campaign already pays by itself (`referrerReward`, `fission.pointsPerInvite`); remove the step or set the campaign\'s amount to 0.',
   KOC_CRON_OVERLAP: 'Warning: two scheduled flows can message the same people within an hour of each other; move one schedule or split the audience.',
   KOC_DATE_INVALID: 'A date is not written YYYY-MM-DD, does not exist (2026-04-31), or a campaign ends before it starts.',
   KOC_DURATION_INVALID: 'A duration is not a number with a unit w, d, h, m or s (write 3d, 2h30m, 90s).',
@@ -37,6 +38,7 @@ export const DIAGNOSTIC_MEANINGS: Readonly<Record<string, string>> = {
   KOC_PLAYBOOK_TYPE: 'A value has the wrong type (e.g. text where a list is expected), or the file is not a map of keys.',
   KOC_PLAYBOOK_UNKNOWN_KEY: 'A key that does not exist in this place; usually a typo, and the message suggests the key meant.',
   KOC_PLAYBOOK_UNKNOWN_KIND: 'kind is not one of flow, campaign, tiers, task, library.',
+  KOC_PLAYBOOK_NO_FISSION: 'A `fission.goal` flow names a campaign without a `fission:` section, so the goal can never be reached.',
   KOC_PLAYBOOK_UNKNOWN_REF: 'A campaign, task, tier, template, asset or account is referenced but not defined.',
   KOC_REGEX_INVALID: 'The regex of a message.keyword trigger is not a valid regular expression.',
   KOC_TEMPLATE_SYNTAX: 'A template has a syntax error (e.g. a {{ without }}), or uses partials ({{> name}}).',

@@ -7,6 +7,7 @@ import {
 import { MOMENT_LIMITS } from '../moments.ts';
 import { BUILT_IN_BLOCKS, COMPILE_OPTIONS, TEMPLATE_HELPERS } from '../templates/helpers.ts';
 import { MAX_ALIASES, MAX_FILE_BYTES } from '../yamlSource.ts';
+import { withoutSchemaComment } from '../schemaComment.ts';
 import { DIAGNOSTIC_MEANINGS, undocumentedCodes } from './diagnosticCodes.ts';
 import { BLOCK_KEY, BUILDING_BLOCKS, markedJsonSchema, type BuildingBlock, type JsonSchemaNode } from './jsonSchema.ts';
 import { cell, code, KeyTable, keyTableMarkdown, type BlockWords, type KeyRow } from './keyTable.ts';
@@ -30,7 +31,7 @@ export interface ReferenceInputs {
 export function renderPlaybookReference(inputs: ReferenceInputs): string {
   const samples = Object.entries(inputs.examples)
     .sort(([a], [b]) => compare(a, b))
-    .map(([path, text]) => readSample(path, text));
+    .map(([path, text]) => readSample(path, withoutSchemaComment(text)));
   const parts = [
     '<!-- Generated from src/playbook/schema by scripts/docs/generate-playbook-reference.ts. Do not edit: change the zod definitions (.describe) and run `npm run docs:playbooks`. -->',
     '# Playbook reference',
@@ -108,7 +109,9 @@ function intro(): string {
     '',
     '**Reading the tables.** `pacing.quietHours.from` is a key inside a map; `tiers[].name` is the `name` of each item of the list `tiers`; `templates.<name>.file` is a key inside each entry of a map whose names you choose. *Required* keys of a nested map are required when you write that map. A key with a default can be left out.',
     '',
-    '**Editor support.** `docs/kocflow.schema.json` is the same language as JSON Schema: with the YAML extension of VS Code (or any editor using yaml-language-server) add `"yaml.schemas": { "./docs/kocflow.schema.json": "sop-playbooks/**/*.yaml" }` to the settings, or put `# yaml-language-server: $schema=../docs/kocflow.schema.json` (path relative to the file) at the top of a playbook. The editor checks one file at a time; `kocflow lint` also checks across files.',
+    '**Editor support.** `docs/kocflow.schema.json` is the same language as JSON Schema (`kocflow schema` prints it): with the YAML extension of VS Code (or any editor using yaml-language-server) add `"yaml.schemas": { "./docs/kocflow.schema.json": "sop-playbooks/**/*.yaml" }` to the settings, or put `# yaml-language-server: $schema=../docs/kocflow.schema.json` (path relative to the file) at the top of a playbook, as the samples and the files `kocflow init` writes do. The editor checks one file at a time; `kocflow lint` also checks across files.',
+    '',
+    '**Before it runs.** `kocflow explain FLOW` says what a flow does and when, for one example subject, with the pacing that applies; `kocflow preview FLOW [--contact FILE]` renders every message with sample data (the variables listed under [Templates](#templates)) and flags text over a WeCom limit and variables that would show as nothing. Both, and lint, speak Chinese with `--lang zh`.',
   ].join('\n');
 }
 
@@ -198,6 +201,7 @@ const TRIGGER_VARIANTS: Record<TriggerName, Variant[]> = {
   'tag.removed': [{ when: '', trigger: { on: 'tag.removed', tag: 'VIP' } }],
   'code.sent': [{ when: '', trigger: { on: 'code.sent' } }],
   'coupon.redeemed': [{ when: '', trigger: { on: 'coupon.redeemed' } }],
+  'fission.goal': [{ when: '', trigger: { on: 'fission.goal' } }],
   manual: [
     { when: '`subject: contact`', trigger: { on: 'manual', subject: 'contact' } },
     { when: '`subject: room`', trigger: { on: 'manual', subject: 'room' } },

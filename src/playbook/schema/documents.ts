@@ -102,8 +102,24 @@ export const tiersDocument = z
       .min(1)
       .max(10)
       .describe('From the lowest to the highest tier.'),
+    participation: z
+      .strictObject({
+        pointsPerMessage: z.number().int().min(0).max(100).default(1).describe('Points for one message a KOC writes in a group the bots are in (0 turns participation points off).'),
+        dailyCap: z.number().int().min(0).max(1000).default(5).describe('The most participation points one KOC earns in one local day, so spam does not pay.'),
+        minChars: z.number().int().min(1).max(200).default(4).describe('Shorter messages (e.g. "好的", "👍") earn nothing.'),
+        rooms: glob.optional().describe('Only groups whose topic matches, e.g. "车友会*". Default: every group.'),
+      })
+      .prefault({})
+      .describe('Participation points: KOCs earn points for taking part in groups (messages and answers), capped per day.'),
+    leaderboard: z
+      .strictObject({
+        window: duration.default('7d').describe('Points earned over this rolling window rank the KOCs (/rank, /stats, {{#each leaderboard}}).'),
+        size: z.number().int().min(1).max(50).default(10).describe('How many KOCs the leaderboard shows.'),
+      })
+      .prefault({})
+      .describe('The leaderboard for recognition.'),
   })
-  .describe('KOC tiers (e.g. 普通 → 潜力 → 核心).');
+  .describe('KOC tiers (e.g. 普通 → 潜力 → 核心), participation points and the leaderboard.');
 
 export const taskDocument = z
   .strictObject({
@@ -126,6 +142,7 @@ export const taskDocument = z
     capacity: z.number().int().min(1).optional().describe('How many KOCs can accept it.'),
     due: calendarDate.optional(),
     dueAfter: duration.optional().describe('Or: due this long after acceptance.'),
+    remindBefore: duration.default('1d').describe('An accepted task not yet submitted is reminded once, this long before it is due.'),
     points: z.number().int().min(0).default(0).describe('Points awarded when ops approve the submission.'),
   })
   .describe('A KOC task, offered two ways: the KOC accepts or declines.');

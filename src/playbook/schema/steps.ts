@@ -104,7 +104,10 @@ export const stepSchemas = {
     .strictObject({
       notifyStaff: z.strictObject({
         text: z.union([templateText, templateRef]).describe('The note: Handlebars text, wordings, or { template: name }.'),
-        to: z.enum(['owner', 'referrer']).default('owner').describe('owner: the account\'s guide; referrer: the contact\'s KOC.'),
+        to: z
+          .enum(['owner', 'referrer', 'staff'])
+          .default('owner')
+          .describe('owner: the account\'s guide; referrer: the contact\'s KOC; staff: the run\'s staff member (a cron flow with audience: staff).'),
       }),
       ...common,
     })

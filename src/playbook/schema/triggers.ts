@@ -83,6 +83,9 @@ export const eventTriggers = {
   'coupon.redeemed': z
     .strictObject({ on: z.literal('coupon.redeemed'), campaign: id.optional() })
     .describe('A coupon was redeemed. Subject: the contact who held it.'),
+  'fission.goal': z
+    .strictObject({ on: z.literal('fission.goal'), campaign: id.optional().describe('Only this campaign\'s goal (a campaign with `fission:`).') })
+    .describe('A customer\'s invitees into a fission campaign\'s group reached its goal, each having stayed `minStay`. Once per inviter and campaign. Subject: the inviter (a contact); give the reward with `coupon:`.'),
   manual: z
     .strictObject({
       on: z.literal('manual'),
@@ -150,7 +153,10 @@ export function variablesOf(t: Trigger): VariableTree {
   if (subject === 'contact') Object.assign(vars, CONTACT_VARS);
   if (subject === 'room') Object.assign(vars, ROOM_VARS);
   if (subject === 'staff') Object.assign(vars, STAFF_VARS);
-  if ('cron' in t) return vars;
+  if ('cron' in t) {
+    vars.leaderboard = true; // the KOC leaderboard at the occurrence: {{#each leaderboard}}{{rank}} {{name}} {{points}} {{tier}}{{/each}}
+    return vars;
+  }
   switch (t.on) {
     case 'friend.added':
       vars.friend = { hello: true };
@@ -177,6 +183,11 @@ export function variablesOf(t: Trigger): VariableTree {
     case 'coupon.redeemed':
       vars.coupon = { code: true, title: true, value: true, expiresAt: true };
       vars.redemption = { store: true, at: true };
+      break;
+    case 'fission.goal':
+      vars.campaign = { id: true, name: true };
+      vars.fission = { invites: true, goal: true };
+      Object.assign(vars, ROOM_VARS);
       break;
     case 'manual':
       break;

@@ -6,6 +6,7 @@ import type { CampaignDocument } from '../../playbook/schema/documents.ts';
 import { KocError } from '../../shared/errors.ts';
 import type { PrismaClient } from '../generated/client.ts';
 import { isUniqueViolation } from '../prismaErrors.ts';
+import { creditPointsIn } from '../koc/points.ts';
 import { syncCampaign } from './campaigns.ts';
 import { TRANSACTION_OPTIONS } from './codes.ts';
 import { KOC_SELECT, kocSummary, loadKoc } from './kocs.ts';
@@ -26,6 +27,9 @@ interface AttributionBody {
  * attribution fields and one interaction row (`referral_arrival`, or `referral_refused` with the reason) in one
  * transaction; a refusal writes only the row. Two codes racing for one contact: the contact is updated only while
  * it is still unattributed, so exactly one wins and the other is decided again (`already_attributed`).
+ *
+ * The campaign's `referrerReward.onArrival` points are credited to the KOC in the same transaction (one ledger row
+ * per campaign and contact, source kind "referral").
  *
  * The interaction's account is the contact's; its `staff_id` the code's KOC, `campaign_id` the campaign. With
  * `eventId`, the row's event id is `referral:<eventId>`, and a second call for the same event returns the first
@@ -59,8 +63,10 @@ export async function attributeContact(
   const koc = code ? kocSummary(code.staff) : undefined;
   const campaignId = options.campaignId ?? code?.campaignId ?? null;
   let campaign: AttributionFacts['campaign'] = null;
+  let reward: { points: number; reason: string } | undefined;
   if (campaignId !== null) {
     const doc = campaigns(campaignId);
+    if (doc?.referrerReward?.onArrival) reward = { points: doc.referrerReward.onArrival, reason: `${doc.name}：推荐新客` };
     if (doc) {
       const terms = campaignTerms(doc, contact.account.timeZone);
       const row = await syncCampaign(prisma, terms);
@@ -103,6 +109,10 @@ export async function attributeContact(
         });
         if (count === 0) throw new Preempted();
         await tx.interaction.create({ data: log('referral_arrival', { code: code!.code }) });
+        // The campaign's referrerReward.onArrival, once per campaign and customer.
+        if (reward) {
+          await creditPointsIn(tx, { staffId: koc!.staffId, amount: reward.points, reason: reward.reason, sourceKind: 'referral', sourceId: `${campaignId}:${contactId}`, at });
+        }
       }, TRANSACTION_OPTIONS);
       return { ok: true, koc: koc!, code: code!.code, campaignId: campaign ? campaignId : null, attributedAt: at };
     } catch (error) {

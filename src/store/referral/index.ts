@@ -20,7 +20,7 @@ export function createReferrals(prisma: PrismaClient, options: ReferralsOptions)
     referralCodeOf: (staffId) => referralCodeOf(prisma, staffId),
     attribute: (contactId, code, attributeOptions) =>
       attributeContact(prisma, (id) => options.playbooks().campaigns.get(id)?.document, contactId, code, attributeOptions),
-    redeemCoupon: (input) => redeemCoupon(prisma, input),
+    redeemCoupon: (input) => redeemCoupon(prisma, input, (id) => options.playbooks().campaigns.get(id)?.document),
   };
 }
 

@@ -4,6 +4,8 @@ import { decideRedemption } from '../../referral/redemption.ts';
 import { KocError } from '../../shared/errors.ts';
 import type { PrismaClient } from '../generated/client.ts';
 import { isUniqueViolation } from '../prismaErrors.ts';
+import type { CampaignDocument } from '../../playbook/schema/documents.ts';
+import { creditPointsIn } from '../koc/points.ts';
 import { TRANSACTION_OPTIONS } from './codes.ts';
 import { KOC_SELECT, kocSummary } from './kocs.ts';
 
@@ -34,11 +36,14 @@ const COUPON_SELECT = {
  * issued under, else the contact's attribution). A coupon without a contact (offline) is logged on the redeeming
  * staff member's account, or not at all when there is none; its redemption row is the record.
  *
+ * The KOC credited earns the campaign's `referrerReward.onRedeem` points in the same transaction (one ledger row per
+ * coupon, source kind "redemption").
+ *
  * Throws KOC_REDEEM_STORE_UNKNOWN / KOC_REDEEM_STAFF_UNKNOWN for a store or staff id that is not stored (a
  * misconfigured till or command, not a customer's mistake), and KOC_COUPON_INCONSISTENT for a coupon marked redeemed
  * without its redemption row (a hand edit).
  */
-export async function redeemCoupon(prisma: PrismaClient, input: RedeemInput): Promise<RedemptionResult> {
+export async function redeemCoupon(prisma: PrismaClient, input: RedeemInput, campaigns: (id: string) => CampaignDocument | undefined = () => undefined): Promise<RedemptionResult> {
   const code = normalizeCouponCode(input.code);
   if (!code) return { ok: false, reason: 'not_found', wellFormed: false };
   const store = await prisma.store.findUnique({ where: { id: input.storeId }, select: { id: true, name: true } });
@@ -102,6 +107,12 @@ export async function redeemCoupon(prisma: PrismaClient, input: RedeemInput): Pr
               staffId: referrer?.staffId ?? null, campaignId: coupon.campaignId,
               body: { coupon: coupon.code, redemptionId: row.id, storeId: store.id, channel: input.channel, redeemedBy: staff?.id ?? null, requestId: input.requestId ?? null },
             },
+          });
+        }
+        const onRedeem = campaigns(coupon.campaignId)?.referrerReward?.onRedeem ?? 0;
+        if (referrer && onRedeem > 0) {
+          await creditPointsIn(tx, {
+            staffId: referrer.staffId, amount: onRedeem, reason: `${coupon.campaign.name}：推荐客户核销`, sourceKind: 'redemption', sourceId: coupon.id, at: input.at,
           });
         }
         await tx.auditLog.create({
