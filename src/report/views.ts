@@ -23,7 +23,10 @@ export interface ViewContext {
 
 export const JSON_KEYS = {
   koc: ['staffId', 'wecomUserId', 'name', 'role', 'storeId', 'tier', 'leftAt', 'clicks', 'adds', 'couponsIssued', 'couponsRedeemed', 'points', 'pointsBalance'],
-  flows: ['flowId', 'step', 'kinds', 'sent', 'deferred', 'deferredByReason', 'skipped', 'skippedByReason', 'failed', 'inDoubt', 'replied', 'replyRate', 'optOuts'],
+  flows: [
+    'flowId', 'step', 'kinds', 'sent', 'deferred', 'deferredByReason', 'skipped', 'skippedByReason', 'failed', 'inDoubt', 'messagesSent', 'replied', 'replyRate',
+    'optOuts',
+  ],
   campaigns: ['campaignId', 'name', 'startsAt', 'endsAt', 'budget', 'issuedTotal', 'remaining', 'issued', 'redeemed', 'redeemedOfIssued', 'redemptionRate', 'redeemedByStore'],
   accounts: [
     'accountId', 'name', 'role', 'storeId', 'timeZone', 'status', 'paused', 'backoffUntil', 'lastSeenAt', 'sentToday', 'dailyLimit', 'maxPerDay',
@@ -84,7 +87,7 @@ export function flowsView(rows: FlowReportRow[]): ReportView<FlowReportRow> {
       num('failed', (r) => r.failed),
       num('in doubt', (r) => r.inDoubt),
       num('replied 24h', (r) => r.replied),
-      { header: 'reply %', align: 'right', text: (r) => percent(ratio(r.replied, r.sent)) },
+      { header: 'reply %', align: 'right', text: (r) => percent(ratio(r.replied, r.messagesSent)) },
       num('opt-outs', (r) => r.optOuts),
       txt('deferred by reason', (r) => reasons(r.deferredByReason)),
       txt('skipped by reason', (r) => reasons(r.skippedByReason)),
@@ -92,7 +95,7 @@ export function flowsView(rows: FlowReportRow[]): ReportView<FlowReportRow> {
     json: (r) => ordered(JSON_KEYS.flows, {
       flowId: r.flowId, step: r.stepIndex === null ? null : r.stepIndex + 1, kinds: r.kinds, sent: r.sent, deferred: r.deferred,
       deferredByReason: r.deferredByReason, skipped: r.skipped, skippedByReason: r.skippedByReason, failed: r.failed, inDoubt: r.inDoubt,
-      replied: r.replied, replyRate: ratio(r.replied, r.sent), optOuts: r.optOuts,
+      messagesSent: r.messagesSent, replied: r.replied, replyRate: ratio(r.replied, r.messagesSent), optOuts: r.optOuts,
     }),
   };
 }

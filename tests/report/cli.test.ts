@@ -74,6 +74,7 @@ describeEachStore('kocflow report', (ctx) => {
       '---------------  ----  -------  ----  --------  -------  ------  --------  -----------  -------  --------  ---------------------------------------  --------------------------------',
       'new-customer-7d     1  say         4         2        0       0         0            1    25.0%         1  quiet_hours 1, rate_minute 1, spacing 1',
       'new-customer-7d     2  -           0         0        2       1         1            0        -         0                                           contact_month_cap 1, opted_out 1',
+      'new-customer-7d     3  tag         2         0        0       0         0            0        -         0',
       'weekly-news         1  roomSay     1         1        0       0         0            1   100.0%         0  quiet_hours 1',
       '(outside flows)     -  say         1         0        0       0         0            0     0.0%         0',
       '',
@@ -104,14 +105,14 @@ describeEachStore('kocflow report', (ctx) => {
     const flows = JSON.parse((await report('flows', ...WEEK, '--format', 'json', '--store', 'bj-001')).stdout) as unknown[];
     expect(flows).toEqual([{
       flowId: 'weekly-news', step: 1, kinds: 'roomSay', sent: 1, deferred: 1, deferredByReason: { quiet_hours: 1 }, skipped: 0, skippedByReason: {},
-      failed: 0, inDoubt: 0, replied: 1, replyRate: 1, optOuts: 0,
+      failed: 0, inDoubt: 0, messagesSent: 1, replied: 1, replyRate: 1, optOuts: 0,
     }]);
     // The accounts' limits come from kocflow.yaml; "today" is the real today, so only what does not move is checked.
     const accounts = JSON.parse((await report('accounts', ...WEEK, '--format', 'json')).stdout) as Record<string, unknown>[];
     expect(accounts.map((a) => Object.keys(a))).toEqual([[...JSON_KEYS.accounts], [...JSON_KEYS.accounts]]);
     expect(accounts.map((a) => [a.accountId, a.status, a.paused, a.maxPerDay, a.configured, a.sentInRange, a.pending, a.inDoubt, a.failedInRange])).toEqual([
       ['guide-li', 'paused', true, 600, true, 1, 0, 0, 0],
-      ['guide-wang', 'active', false, 50, true, 5, 2, 1, 1],
+      ['guide-wang', 'active', false, 50, true, 7, 2, 1, 1],
     ]);
   });
 

@@ -64,7 +64,7 @@ describe('report formats', () => {
   it('json rows carry exactly the documented keys, in order, for every kind', () => {
     const views: [keyof typeof JSON_KEYS, ReportView<never>][] = [
       ['koc', kocView([koc({})]) as ReportView<never>],
-      ['flows', flowsView([{ flowId: 'f', stepIndex: 0, kinds: 'say', sent: 2, deferred: 1, deferredByReason: { spacing: 1 }, skipped: 0, skippedByReason: {}, failed: 0, inDoubt: 0, replied: 1, optOuts: 0 }]) as ReportView<never>],
+      ['flows', flowsView([{ flowId: 'f', stepIndex: 0, kinds: 'say', sent: 2, deferred: 1, deferredByReason: { spacing: 1 }, skipped: 0, skippedByReason: {}, failed: 0, inDoubt: 0, messagesSent: 2, replied: 1, optOuts: 0 }]) as ReportView<never>],
       ['campaigns', campaignsView([{
         campaignId: 'c', name: 'C', startsAt: null, endsAt: null, budget: null, issuedTotal: 0, remaining: null, issued: 0, redeemed: 0, redeemedOfIssued: 0, redemptionRate: null, redeemedByStore: {},
       }], { timeZone: 'Asia/Shanghai' }) as ReportView<never>],

@@ -38,7 +38,7 @@ describeEachStore('report queries', (ctx) => {
   it('flows: per flow and step, sent / deferred / skipped by reason / failed / in doubt / replies within 24 h / opt-outs', async () => {
     expect(await flowReport(ctx.prisma, ALL)).toEqual([
       {
-        flowId: 'new-customer-7d', stepIndex: 0, kinds: 'say', sent: 4,
+        flowId: 'new-customer-7d', stepIndex: 0, kinds: 'say', sent: 4, messagesSent: 4,
         // e2 and e3 deferred in the week (e3 twice, for two reasons); e10's deferral at FROM − 1 ms is outside.
         deferred: 2, deferredByReason: { quiet_hours: 1, rate_minute: 1, spacing: 1 },
         skipped: 0, skippedByReason: {}, failed: 0, inDoubt: 0,
@@ -46,16 +46,20 @@ describeEachStore('report queries', (ctx) => {
         optOuts: 1, // c4, 8 h after e3
       },
       {
-        flowId: 'new-customer-7d', stepIndex: 1, kinds: '', sent: 0, // e6 was sent at TO
+        flowId: 'new-customer-7d', stepIndex: 1, kinds: '', sent: 0, messagesSent: 0, // e6 was sent at TO
         deferred: 0, deferredByReason: {}, skipped: 2, skippedByReason: { contact_month_cap: 1, opted_out: 1 },
         failed: 1, inDoubt: 1, replied: 0, optOuts: 0,
       },
       {
-        flowId: 'weekly-news', stepIndex: 0, kinds: 'roomSay', sent: 1, deferred: 1, deferredByReason: { quiet_hours: 1 },
+        flowId: 'new-customer-7d', stepIndex: 2, kinds: 'tag', sent: 2, messagesSent: 0, // tags: no replies, no opt-outs
+        deferred: 0, deferredByReason: {}, skipped: 0, skippedByReason: {}, failed: 0, inDoubt: 0, replied: 0, optOuts: 0,
+      },
+      {
+        flowId: 'weekly-news', stepIndex: 0, kinds: 'roomSay', sent: 1, messagesSent: 1, deferred: 1, deferredByReason: { quiet_hours: 1 },
         skipped: 0, skippedByReason: {}, failed: 0, inDoubt: 0, replied: 1, optOuts: 0, // a member answered in the room
       },
       {
-        flowId: null, stepIndex: null, kinds: 'say', sent: 1, // the opt-out confirmation
+        flowId: null, stepIndex: null, kinds: 'say', sent: 1, messagesSent: 1, // the opt-out confirmation
         deferred: 0, deferredByReason: {}, skipped: 0, skippedByReason: {}, failed: 0, inDoubt: 0, replied: 0, optOuts: 0,
       },
     ]);
@@ -93,7 +97,7 @@ describeEachStore('report queries', (ctx) => {
         accountId: 'guide-wang', name: '导购小王', role: 'guide', storeId: 'sh-001', timeZone: ZONE, status: 'active', paused: false,
         firstSeenAt: FROM, lastSeenAt: null, backoffUntil: null,
         sentToday: 1, lastSentAt: TO, // e6, sent at local midnight of NOW's day
-        sentInRange: 5, pending: 2, deferred: 1, inDoubt: 1, failedInRange: 1,
+        sentInRange: 7, pending: 2, deferred: 1, inDoubt: 1, failedInRange: 1,
       },
     ]);
     const report = await load('accounts');

@@ -187,12 +187,14 @@ export async function seedReportScenario(prisma: PrismaClient): Promise<Scenario
   // ── the outbox, as the dispatcher leaves it.
   const room = await es.ensureRoom('guide-li', { externalId: 'room-1@chatroom', topic: '车友会' }, local('2026-12-01 10:00'));
   let n = 0;
-  const entry = async (accountId: string, flowId: string | null, stepIndex: number | null, target: { contactId?: string; roomId?: string }, dueAt: Date, proactive = true) => {
+  const entry = async (accountId: string, flowId: string | null, stepIndex: number | null, target: { contactId?: string; roomId?: string; tag?: true }, dueAt: Date, proactive = true) => {
     n += 1;
     const key = `scenario:${n}`;
     const action: OutboundAction = target.roomId
       ? { kind: 'roomSay', accountId, roomExternalId: 'room-1@chatroom', content: { text: 'hi' }, mentionExternalIds: [], mentionAll: false }
-      : { kind: 'say', accountId, contactExternalId: 'x', content: { text: 'hi' } };
+      : target.tag
+        ? { kind: 'tag', accountId, contactExternalId: 'x', tags: ['新客'] }
+        : { kind: 'say', accountId, contactExternalId: 'x', content: { text: 'hi' } };
     const row: NewOutboxEntry = {
       idempotencyKey: key, accountId, runId: flowId ? `run-${n}` : null, stepIndex, flowId, mode: 'auto', proactive,
       contactId: target.contactId ?? null, roomId: target.roomId ?? null, action, dueAt,
@@ -247,6 +249,13 @@ export async function seedReportScenario(prisma: PrismaClient): Promise<Scenario
   await claimThen(e7, { decision: 'in_doubt', reason: 'the channel threw' }, local('2026-12-06 11:00'));
   const e8 = await entry('guide-wang', 'new-customer-7d', 1, { contactId: c2 }, local('2026-12-06 12:00'));
   await claimThen(e8, { decision: 'failed', reason: 'contact not found' }, local('2026-12-06 12:00'));
+
+  // new-customer-7d step 3 (index 2): two tags, sent. Not messages: c1's reply at 12:00 is not a reply to the first,
+  // and c4's opt-out is not credited to the second although it came later than e3.
+  const t1 = await entry('guide-wang', 'new-customer-7d', 2, { contactId: c1, tag: true }, local('2026-12-02 10:03'));
+  await claimThen(t1, sent, local('2026-12-02 10:03'));
+  const t2 = await entry('guide-wang', 'new-customer-7d', 2, { contactId: c4, tag: true }, local('2026-12-05 12:00'));
+  await claimThen(t2, sent, local('2026-12-05 12:00'));
 
   // Pending at NOW on guide-wang: e11 deferred (rate_day, until 20:00), e12 due at 11:00 and not yet sent.
   const e11 = await entry('guide-wang', 'new-customer-7d', 0, { contactId: c3 }, local('2026-12-08 10:00'));

@@ -28,9 +28,17 @@ export interface FlowReportRow {
   failed: number;
   /** Entries that went in doubt in range (decision `in_doubt`: the channel threw mid-send, or a crash). */
   inDoubt: number;
-  /** Of `sent`, those the recipient answered within 24 h (an inbound message; see docs/reports.md). */
+  /**
+   * Of `sent`, the messages to customers: `say` to a contact and `roomSay` to a room (not tags, invites, staff notes
+   * or Moments). Replies are counted against these.
+   */
+  messagesSent: number;
+  /** Of `messagesSent`, those the recipient answered within 24 h (an inbound message; see docs/reports.md). */
   replied: number;
-  /** Opt-outs in range credited to this step: its message was the last proactive one sent to them, within 24 h before. */
+  /**
+   * Opt-outs in range credited to this step: its `say` was the last proactive message sent to them, within 24 h
+   * before.
+   */
   optOuts: number;
 }
 
@@ -39,6 +47,7 @@ interface Row {
   step_index: number | null;
   kinds: string | null;
   sent: number;
+  messages_sent: number;
   replied: number;
   deferred: number;
   deferred_by_reason: unknown;
@@ -63,8 +72,8 @@ interface Row {
  *   (a 90-day report of 71,000 sends: 4.5 s on PGlite; see docs/bench/report.txt for it now).
  * - deferred, skipped, failed, in doubt: outbox_events by (decision, at), joined to their entries; distinct entries,
  *   per decision and per decision and reason (GROUPING SETS, one pass).
- * - opt-outs: contacts opted out in range, each credited to its last proactive send in the 24 h before (one index
- *   probe per contact on outbox(contact_id, sent_at)).
+ * - opt-outs: contacts opted out in range, each credited to the last proactive `say` sent to them in the 24 h before
+ *   (one index probe per contact on outbox(contact_id, sent_at)).
  */
 export async function flowReport(prisma: PrismaClient, scope: ReportScope): Promise<FlowReportRow[]> {
   const rows = await reportQuery<Row>(prisma, flowReportQuery(scope));
@@ -79,6 +88,7 @@ export async function flowReport(prisma: PrismaClient, scope: ReportScope): Prom
     skippedByReason: toCounts(row.skipped_by_reason),
     failed: toNumber(row.failed),
     inDoubt: toNumber(row.in_doubt),
+    messagesSent: toNumber(row.messages_sent),
     replied: toNumber(row.replied),
     optOuts: toNumber(row.opt_outs),
   }));
@@ -91,12 +101,13 @@ export function flowReportQuery(scope: ReportScope): Prisma.Sql {
   return Prisma.sql`
     WITH sent AS (
       SELECT o.flow_id, o.step_index, o.kind,
-             CASE WHEN o.contact_id IS NOT NULL THEN EXISTS (
+             (o.kind = 'say' AND o.contact_id IS NOT NULL) OR (o.kind = 'roomSay' AND o.room_id IS NOT NULL) AS message,
+             CASE WHEN o.kind = 'say' AND o.contact_id IS NOT NULL THEN EXISTS (
                     SELECT 1 FROM interactions i JOIN contacts c ON c.id = i.contact_id
                      WHERE i.contact_id = o.contact_id AND i.direction = 'in' AND i.kind || '' = 'message' AND i.room_id IS NULL
                        AND i.occurred_at > o.sent_at AND i.occurred_at <= o.sent_at + ${window}
                        AND i.occurred_at IS DISTINCT FROM c.opted_out_at)
-                  WHEN o.room_id IS NOT NULL THEN EXISTS (
+                  WHEN o.kind = 'roomSay' AND o.room_id IS NOT NULL THEN EXISTS (
                     SELECT 1 FROM interactions i
                      WHERE i.account_id = o.account_id AND i.room_id = o.room_id AND i.direction = 'in' AND i.kind || '' = 'message'
                        AND i.occurred_at > o.sent_at AND i.occurred_at <= o.sent_at + ${window})
@@ -116,7 +127,7 @@ export function flowReportQuery(scope: ReportScope): Prisma.Sql {
         FROM contacts c
        CROSS JOIN LATERAL (
              SELECT o.flow_id, o.step_index FROM outbox o
-              WHERE o.contact_id = c.id AND o.status = 'sent' AND o.proactive
+              WHERE o.contact_id = c.id AND o.status = 'sent' AND o.proactive AND o.kind = 'say'
                 AND o.sent_at <= c.opted_out_at AND o.sent_at > c.opted_out_at - ${window}
               ORDER BY o.sent_at DESC, o.id DESC LIMIT 1) last
        WHERE c.account_id IN (${accounts}) AND ${inRange(Prisma.sql`c.opted_out_at`, scope)}
@@ -124,6 +135,8 @@ export function flowReportQuery(scope: ReportScope): Prisma.Sql {
     ), measures AS (
       SELECT flow_id, step_index, 'sent' AS measure, NULL::text AS reason, count(*)::int AS n, string_agg(DISTINCT kind, ',' ORDER BY kind) AS kinds
         FROM sent GROUP BY flow_id, step_index
+      UNION ALL
+      SELECT flow_id, step_index, 'message', NULL, count(*)::int, NULL FROM sent WHERE message GROUP BY flow_id, step_index
       UNION ALL
       SELECT flow_id, step_index, 'replied', NULL, count(*)::int, NULL FROM sent WHERE replied GROUP BY flow_id, step_index
       UNION ALL
@@ -134,6 +147,7 @@ export function flowReportQuery(scope: ReportScope): Prisma.Sql {
     SELECT flow_id, step_index,
            string_agg(kinds, ',') AS kinds,
            coalesce(sum(n) FILTER (WHERE measure = 'sent'), 0)::int AS sent,
+           coalesce(sum(n) FILTER (WHERE measure = 'message'), 0)::int AS messages_sent,
            coalesce(sum(n) FILTER (WHERE measure = 'replied'), 0)::int AS replied,
            coalesce(sum(n) FILTER (WHERE measure = 'deferred' AND reason IS NULL), 0)::int AS deferred,
            coalesce(jsonb_object_agg(reason, n) FILTER (WHERE measure = 'deferred' AND reason IS NOT NULL), '{}'::jsonb) AS deferred_by_reason,
