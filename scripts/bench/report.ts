@@ -10,7 +10,7 @@ import { flowReportQuery } from '../../src/store/report/flows.ts';
 import { accountActivity, campaignReport, flowReport, kocReport, outboxMetrics, type ReportScope } from '../../src/store/report/index.ts';
 
 /**
- * `npm run bench:report -- [--scale 1] [--runs 5] [--pg postgresql://…/test] [--only embedded|postgres]`: the report
+ * `npm run bench:report -- [--scale 1] [--runs 5] [--pg postgresql://…/test] [--only embedded|postgres] [--explain DAYS] [--keep]`: the report
  * queries and the /metrics snapshot on a store holding a year of a 20-account brand, on the embedded store (PGlite
  * in a temp data directory) and on PostgreSQL (a database created for the run and dropped after it). A benchmark,
  * not a test: run it by hand and keep the raw output (docs/bench/report.txt) with the machine it ran on.
@@ -19,7 +19,8 @@ import { accountActivity, campaignReport, flowReport, kocReport, outboxMetrics, 
  * of them attributed), 300,000 outbox rows (sent, with pending, skipped, failed and in-doubt ones) and 90,000 outbox
  * events, 100,000 inbound messages, 30,000 link clicks, 10,000 coupons, 4,000 redemptions, 20,000 points rows.
  * Each report is timed over the year's last 7 days and its last 90 days (median of --runs, after one warm-up run).
- * `--explain DAYS` also prints the flows report's plan (EXPLAIN ANALYZE) for the last DAYS days.
+ * `--explain DAYS` also prints the flows report's plan (EXPLAIN ANALYZE) for the last DAYS days; `--keep` leaves the
+ * PostgreSQL database in place for a look with psql (drop it by hand).
  */
 const { values: args } = parseArgs({
   options: {
