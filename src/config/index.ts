@@ -16,7 +16,7 @@ export {
 } from './schema.ts';
 export { loadConfig, loadConfigText, playbooksFolder, type ConfigLoad, type LoadConfigOptions } from './load.ts';
 export { demoConfig, DEMO_CONFIG } from './demo.ts';
-export { accountProfiles, type ProfileSources } from './profiles.ts';
+export { accountProfiles, accountProfilesAsRun, type ProfileSources } from './profiles.ts';
 export { resolvePuppet, type ResolvedPuppet } from './puppet.ts';
 export { mayCommand } from './commanders.ts';
 export { syncConfigToStore, type SyncResult } from './sync.ts';

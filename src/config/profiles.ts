@@ -2,6 +2,7 @@ import type { Instant } from '../domain/types.ts';
 import type { AccountProfile } from '../engine/ports.ts';
 import { startOfLocalDay, zoneOffsetMs } from '../engine/localTime.ts';
 import { pacingSettings } from '../engine/pacing/settings.ts';
+import { resolvePuppet, type ResolvedPuppet } from './puppet.ts';
 import type { AccountConfig, KocflowConfig } from './schema.ts';
 
 /**
@@ -29,6 +30,24 @@ export function accountProfiles(config: KocflowConfig, sources: ProfileSources):
     ownerStaffExternalId: account.owner ?? null,
     activeSince: activeSince(account, sources),
   }));
+}
+
+/**
+ * The accounts as `kocflow start` runs them in this environment: each profile with the puppet it resolves to, and
+ * for an account on the mock puppet the config's `demo.pacing` on top of its own (a simulated WeChat cannot be
+ * banned). `kocflow report accounts` reads its limits from here, so it shows what the running product enforces.
+ */
+export function accountProfilesAsRun(
+  config: KocflowConfig,
+  sources: ProfileSources & { env: Readonly<Record<string, string | undefined>> },
+): { config: AccountConfig; profile: AccountProfile; puppet: ResolvedPuppet }[] {
+  const profiles = accountProfiles(config, sources);
+  return config.accounts.map((account, i) => {
+    const profile = profiles[i]!;
+    const puppet = resolvePuppet(account, sources.env);
+    if (puppet.kind === 'mock') Object.assign(profile.pacing, config.demo.pacing);
+    return { config: account, profile, puppet };
+  });
 }
 
 function activeSince(account: AccountConfig, sources: ProfileSources): Instant {

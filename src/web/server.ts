@@ -11,12 +11,14 @@ import type { RedemptionResult, ReferralService } from '../referral/ports.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { PrismaClient } from '../store/generated/client.ts';
 import { registerDashboard, type DashboardDeps } from './dashboard/routes.ts';
+import { createMetrics, type BotSnapshot } from './metrics.ts';
 import type { TillKeys } from './tillKeys.ts';
 
 /**
- * The web half of the referral loop: the tills' redemption API and the KOCs' tracking links; and, when given its
- * dependencies, the ops dashboard behind its login (src/web/dashboard/). Fastify, because it validates, limits bodies and answers
- * malformed requests with 400s itself; every error body is `{ error: { code, message, hint? } }` with a KOC_ code.
+ * The web half of the referral loop: the tills' redemption API and the KOCs' tracking links; for ops `/healthz`,
+ * Prometheus `/metrics` (./metrics.ts) and, when given its dependencies, the dashboard behind its login
+ * (src/web/dashboard/). Fastify, because it validates, limits bodies and answers malformed requests with 400s itself;
+ * every error body is `{ error: { code, message, hint? } }` with a KOC_ code.
  */
 export interface WebDeps {
   referrals: ReferralService;
@@ -33,6 +35,12 @@ export interface WebDeps {
   landing?(wecomUserId: string): { text?: string; qrFile?: string } | undefined;
   /** The dashboard (pages at /, /accounts, …, behind a login); not served when absent. */
   dashboard?: DashboardDeps;
+  /** This process's bots and their states, for /metrics (kocflow start: the fleet). */
+  bots?: () => Iterable<BotSnapshot>;
+  /** Node's process metrics (CPU, memory, event loop) on /metrics too. @default true */
+  processMetrics?: boolean;
+  /** How long one read of the store serves /metrics scrapes. @default 10_000 */
+  metricsCacheMs?: number;
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
@@ -65,6 +73,13 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   if (deps.dashboard) registerDashboard(app, deps.dashboard);
+
+  const metrics = createMetrics({
+    prisma: deps.prisma, clock: deps.clock,
+    ...(deps.bots ? { bots: deps.bots } : {}), ...(deps.processMetrics === undefined ? {} : { processMetrics: deps.processMetrics }),
+    ...(deps.metricsCacheMs === undefined ? {} : { cacheMs: deps.metricsCacheMs }),
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
 
   app.post('/api/redemptions', async (request, reply) => {
     const header = request.headers.authorization ?? '';

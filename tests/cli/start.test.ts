@@ -47,6 +47,9 @@ describe('kocflow start on the embedded store', () => {
     // The mock bots log in a moment after they start.
     for (let i = 0; i < 2000 && (output.match(/● logged in as/g) ?? []).length < 3; i++) await new Promise((r) => setImmediate(r));
     expect(output.match(/● logged in as/g)).toHaveLength(3);
+    // /metrics shows each bot's state from the running fleet.
+    const metrics = await (await fetch(`${web![1]}/metrics`)).text();
+    for (const account of ['guide-wang', 'guide-li', 'koc-zhao']) expect(metrics).toContain(`kocflow_bot_status{account="${account}",state="logged_in"} 1\n`);
     controller.abort();
     expect(await running).toBe(0);
     expect(output).toContain('stopped cleanly');
@@ -66,6 +69,13 @@ describe('kocflow start on the embedded store', () => {
     } finally {
       await store.close();
     }
+    // The report reads the same store once kocflow is stopped: the three demo accounts, on the mock with the demo's pacing.
+    const { kocflow } = await import('../support/cli.ts');
+    const accounts = await kocflow(['report', 'accounts', '--format', 'json'], { cwd: work, env: { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: '' } });
+    expect(accounts.code, accounts.stderr).toBe(0);
+    expect((JSON.parse(accounts.stdout) as { accountId: string; status: string; configured: boolean }[]).map((a) => [a.accountId, a.status, a.configured])).toEqual([
+      ['guide-li', 'active', true], ['guide-wang', 'active', true], ['koc-zhao', 'active', true],
+    ]);
   }, 60_000);
 
   it('refuses to start on a kocflow.yaml with errors, naming file, line and code', async () => {

@@ -11,7 +11,7 @@ import { KocError } from '../../shared/errors.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { systemClock } from '../../shared/systemClock.ts';
 import { DEFAULT_CONFIG_FILE, type KocflowConfig } from '../../config/schema.ts';
-import { accountProfiles, playbooksFolder, resolvePuppet, syncConfigToStore } from '../../config/index.ts';
+import { accountProfilesAsRun, playbooksFolder, syncConfigToStore, type ResolvedPuppet } from '../../config/index.ts';
 import { readConfig } from '../configOption.ts';
 import type { RuntimeAccount } from '../../runtime/app.ts';
 import type { PuppetHandle } from '../../bot/puppetHandle.ts';
@@ -85,21 +85,16 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
 
     const now = systemClock.now();
     const synced = await syncConfigToStore(store.prisma, config, now);
-    const profiles = accountProfiles(config, { now, firstSeen: synced.firstSeen });
     const staffNames = new Map(config.staff.map((s) => [s.id, s.name]));
     const puppetRoot = join(options.dataDir ? resolve(io.cwd, options.dataDir) : resolve(io.cwd, io.env.KOCFLOW_DATA_DIR ?? '.kocflow/data'), '..', 'puppets');
 
     const mockIds = new Set<string>();
     const accounts: RuntimeAccount[] = [];
-    for (const account of config.accounts) {
-      const profile = profiles.find((p) => p.id === account.id)!;
-      const puppet = resolvePuppet(account, io.env);
+    // Accounts on the mock puppet get the demo's pacing: a simulated WeChat cannot be banned, and a newcomer should
+    // see answers at any hour.
+    for (const { config: account, profile, puppet } of accountProfilesAsRun(config, { now, firstSeen: synced.firstSeen, env: io.env })) {
       const people = [account.owner, ...account.commanders].filter((id): id is string => id !== undefined);
-      if (puppet.kind === 'mock') {
-        mockIds.add(account.id);
-        // A simulated WeChat cannot be banned: the demo's pacing lets a newcomer see answers at any hour.
-        Object.assign(profile.pacing, config.demo.pacing);
-      }
+      if (puppet.kind === 'mock') mockIds.add(account.id);
       accounts.push({
         profile,
         commanders: account.commanders,
@@ -179,9 +174,10 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
         simulationsDir: resolve(io.cwd, io.env.KOCFLOW_SIMULATIONS_DIR ?? '.kocflow/simulations'),
         auth: { secureCookies: config.web.publicUrl?.startsWith('https://') ?? false },
       },
+      bots: () => [...running.fleet.statuses()].map(([accountId, bot]) => ({ accountId, state: bot.state })),
     });
     const address = await listen(web, config.web.host, webPort);
-    io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz\n`);
+    io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz, /metrics\n`);
 
     watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
     await watcher?.ready;
@@ -209,7 +205,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
 }
 
 async function makePuppet(
-  accountId: string, name: string, resolved: ReturnType<typeof resolvePuppet>, staff: { id: string; name: string }[], dataDir: string, logger: Logger,
+  accountId: string, name: string, resolved: ResolvedPuppet, staff: { id: string; name: string }[], dataDir: string, logger: Logger,
 ): Promise<PuppetHandle> {
   if (resolved.kind === 'error') {
     // Retrying cannot help: the account waits for its configuration (the bot reports `failed` with this).

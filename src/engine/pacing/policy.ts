@@ -171,19 +171,25 @@ function afterQuietHours(until: Date, windows: QuietWindow[], timeZone: string):
  * minute of a day whose limit is already used up.
  */
 function rateLimitDeferral(input: PacingInput): { until: Date; reason: PacingReason } | undefined {
-  const { now, settings, counts } = input;
-  const factor = rampFactor(input.activeSince, now, settings.rampUpDays);
-  if (counts.accountSentToday >= ramped(settings.maxPerDay, factor)) {
+  const { now, counts } = input;
+  const limits = accountLimitsAt(input.settings, input.activeSince, now);
+  if (counts.accountSentToday >= limits.perDay) {
     return { until: nextLocalTime(now, 0, input.timeZone), reason: 'rate_day' };
   }
-  if (counts.accountSentLastHour >= ramped(settings.maxPerHour, factor)) {
+  if (counts.accountSentLastHour >= limits.perHour) {
     return { until: new Date(now.getTime() + HOUR_LIMIT_RETRY_MS), reason: 'rate_hour' };
   }
   // Every send counted in the last minute has left the window a minute from now.
-  if (counts.accountSentLastMinute >= ramped(settings.maxPerMinute, factor)) {
+  if (counts.accountSentLastMinute >= limits.perMinute) {
     return { until: new Date(now.getTime() + MINUTE_MS), reason: 'rate_minute' };
   }
   return undefined;
+}
+
+/** An account's rate limits in force at `now`: its settings, reduced while it ramps up (reports show them too). */
+export function accountLimitsAt(settings: PacingSettings, activeSince: Date, now: Date): { perMinute: number; perHour: number; perDay: number } {
+  const factor = rampFactor(activeSince, now, settings.rampUpDays);
+  return { perMinute: ramped(settings.maxPerMinute, factor), perHour: ramped(settings.maxPerHour, factor), perDay: ramped(settings.maxPerDay, factor) };
 }
 
 /** At least one, so a new account with a small limit still sends; the epsilon keeps 120 × 0.6 from flooring to 71. */
