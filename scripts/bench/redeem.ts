@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { newCouponCode } from '../../src/referral/codes.ts';
 import type { RedemptionResult } from '../../src/referral/ports.ts';
-import { openStore, type Store } from '../../src/store/openStore.ts';
+import type { Store } from '../../src/store/openStore.ts';
 import { redeemCoupon } from '../../src/store/referral/index.ts';
+import { printBenchHeader, withEmbeddedStore, withFreshPostgres } from './benchStores.ts';
 
 /**
  * `npm run bench:redeem -- [--rounds 10] [--race 100] [--n 1000] [--workers 10] [--pg postgresql://…/test] [--only embedded|postgres]`:
@@ -91,53 +87,9 @@ async function measure(name: string, store: Store): Promise<void> {
   console.log(`  (b) ${N.toLocaleString('en-US')} different coupons by ${WORKERS} concurrent callers: ${(N / (ms / 1000)).toFixed(0)} redemptions/s (${ms.toFixed(0)} ms), ${ok} ok`);
 }
 
-async function embedded(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'kocflow-bench-redeem-'));
-  try {
-    const store = await openStore({ dataDir: dir });
-    try {
-      await measure('embedded (PGlite, new data directory)', store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function postgres(adminUrl: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    console.log(`[postgres] PostgreSQL at ${adminUrl} is unreachable (${(error as Error).message}): skipped`);
-    return;
-  }
-  const name = `kocflow_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await admin.query(`CREATE DATABASE "${name}"`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    const store = await openStore({ databaseUrl: url.href, migrate: true });
-    const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-    try {
-      await measure(`postgres (PostgreSQL ${version} on loopback, pool of 10, database ${name}, dropped after the run)`, store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-  }
-}
-
-const cpu = cpus();
-console.log('kocflow redemption benchmark (scripts/bench/redeem.ts)');
-console.log(`date:     ${new Date().toISOString()}`);
-console.log(`machine:  ${cpu[0]?.model.trim() ?? 'unknown cpu'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${platform()} ${arch()}`);
-console.log(`load:     ${loadavg().map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min load average before the run)`);
-console.log(`node:     ${process.version}`);
+printBenchHeader('kocflow redemption benchmark (scripts/bench/redeem.ts)');
+if (!args.only || args.only === 'embedded') await withEmbeddedStore('redeem', (store) => measure('embedded (PGlite, new data directory)', store));
 console.log('');
-if (!args.only || args.only === 'embedded') await embedded();
-console.log('');
-if (!args.only || args.only === 'postgres') await postgres(args.pg);
+if (!args.only || args.only === 'postgres') {
+  await withFreshPostgres(args.pg, (store, { name, version }) => measure(`postgres (PostgreSQL ${version} on loopback, pool of 10, database ${name}, dropped after the run)`, store));
+}

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { openStore, type Store } from '../../src/store/openStore.ts';
+import type { Store } from '../../src/store/openStore.ts';
 import { Prisma } from '../../src/store/generated/client.ts';
 import { flowReportQuery } from '../../src/store/report/flows.ts';
 import { accountActivity, campaignReport, flowReport, kocReport, outboxMetrics, type ReportScope } from '../../src/store/report/index.ts';
+import { printBenchHeader, withEmbeddedStore, withFreshPostgres } from './benchStores.ts';
 
 /**
  * `npm run bench:report -- [--scale 1] [--runs 5] [--pg postgresql://…/test] [--only embedded|postgres] [--explain DAYS] [--keep]`: the report
@@ -132,55 +129,9 @@ async function measure(name: string, store: Store): Promise<void> {
   }
 }
 
-async function embedded(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'kocflow-bench-report-'));
-  try {
-    const store = await openStore({ dataDir: dir });
-    try {
-      await measure('embedded (PGlite, new data directory)', store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function postgres(adminUrl: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    console.log(`[postgres] PostgreSQL at ${adminUrl} is unreachable (${(error as Error).message}): skipped`);
-    return;
-  }
-  const name = `kocflow_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await admin.query(`CREATE DATABASE "${name}"`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    const store = await openStore({ databaseUrl: url.href, migrate: true });
-    const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-    try {
-      await measure(`postgres (PostgreSQL ${version} on loopback, database ${name}, analyzed after seeding, dropped after the run)`, store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    if (args.keep) console.log(`  kept database ${name} (--keep): drop it by hand`);
-    else await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-  }
-}
-
-const cpu = cpus();
-console.log('kocflow report benchmark (scripts/bench/report.ts)');
-console.log(`date:     ${new Date().toISOString()}`);
-console.log(`machine:  ${cpu[0]?.model.trim() ?? 'unknown cpu'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${platform()} ${arch()}`);
-console.log(`load:     ${loadavg().map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min load average before the run)`);
-console.log(`node:     ${process.version}`);
-console.log(`scale:    ${SCALE}, ${RUNS} runs per measurement`);
+printBenchHeader('kocflow report benchmark (scripts/bench/report.ts)', [`scale:    ${SCALE}, ${RUNS} runs per measurement`]);
+if (!args.only || args.only === 'embedded') await withEmbeddedStore('report', (store) => measure('embedded (PGlite, new data directory)', store));
 console.log('');
-if (!args.only || args.only === 'embedded') await embedded();
-console.log('');
-if (!args.only || args.only === 'postgres') await postgres(args.pg);
+if (!args.only || args.only === 'postgres') {
+  await withFreshPostgres(args.pg, (store, { name, version }) => measure(`postgres (PostgreSQL ${version} on loopback, database ${name}, analyzed after seeding, dropped after the run)`, store), { keep: args.keep });
+}

@@ -1,12 +1,12 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DemoTraffic } from '../../src/demo/traffic.ts';
 import { seededRandom } from '../../src/shared/random.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { guideAccount } from '../support/engine.ts';
-import { runtimeWorld, type RuntimeWorld } from '../support/runtime.ts';
+import { runtimeWorld, stoppedAfterEach } from '../support/runtime.ts';
 import { describeEachStore } from '../support/stores.ts';
 
 /**
@@ -58,10 +58,7 @@ steps:
   - inviteToRoom: { topic: "VIP*" }
 `;
 
-const worlds: RuntimeWorld[] = [];
-afterEach(async () => {
-  while (worlds.length > 0) await worlds.pop()!.stop();
-});
+const worlds = stoppedAfterEach();
 
 describeEachStore('conversations on the mock puppet', (ctx) => {
   async function world(files: Record<string, string>, options: Parameters<typeof runtimeWorld>[1] extends infer O ? Omit<O & object, 'files' | 'start'> : never = {}) {

@@ -1,6 +1,6 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { newReferralCode } from '../../src/referral/codes.ts';
-import { runtimeWorld, type RuntimeWorld } from '../support/runtime.ts';
+import { runtimeWorld, stoppedAfterEach } from '../support/runtime.ts';
 import { describeEachStore } from '../support/stores.ts';
 
 /**
@@ -26,10 +26,7 @@ steps:
 `,
 };
 
-const worlds: RuntimeWorld[] = [];
-afterEach(async () => {
-  while (worlds.length > 0) await worlds.pop()!.stop();
-});
+const worlds = stoppedAfterEach();
 
 describeEachStore('fission in a group chat', (ctx) => {
   it('friends who stay count, one who leaves early does not; the goal gives the inviter a coupon in chat once; a KOC is paid per invitee', async () => {

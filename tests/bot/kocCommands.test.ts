@@ -1,9 +1,9 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { formatCode } from '../../src/referral/codes.ts';
 import { reviewSubmission } from '../../src/runtime/koc/review.ts';
 import { guideAccount } from '../support/engine.ts';
 import { addKoc, KOC_FILES } from '../support/koc.ts';
-import { runtimeWorld, type RuntimeWorld } from '../support/runtime.ts';
+import { runtimeWorld, stoppedAfterEach } from '../support/runtime.ts';
 import { describeEachStore, type StoreTestContext } from '../support/stores.ts';
 
 /**
@@ -15,10 +15,7 @@ const START = new Date('2026-12-07T02:00:00Z');
 const later = (minutes: number) => new Date(START.getTime() + minutes * 60_000);
 const DAY = 24 * 60;
 
-const worlds: RuntimeWorld[] = [];
-afterEach(async () => {
-  while (worlds.length > 0) await worlds.pop()!.stop();
-});
+const worlds = stoppedAfterEach();
 
 async function kocWorld(ctx: StoreTestContext) {
   const store = await ctx.freshStore();

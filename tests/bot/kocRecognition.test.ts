@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { formatCode } from '../../src/referral/codes.ts';
 import { creditPoints } from '../../src/store/koc/points.ts';
 import { guideAccount } from '../support/engine.ts';
 import { addKoc, KOC_TIERS } from '../support/koc.ts';
-import { runtimeWorld, type RuntimeWorld } from '../support/runtime.ts';
+import { runtimeWorld, stoppedAfterEach } from '../support/runtime.ts';
 import { describeEachStore } from '../support/stores.ts';
 
 /**
@@ -16,10 +16,7 @@ const START = new Date('2026-12-11T02:00:00Z');
 const SUNDAY_2005 = new Date('2026-12-13T12:06:00Z');
 const sample = (file: string) => readFileSync(new URL(`../../sop-playbooks/koc/${file}`, import.meta.url), 'utf8');
 
-const worlds: RuntimeWorld[] = [];
-afterEach(async () => {
-  while (worlds.length > 0) await worlds.pop()!.stop();
-});
+const worlds = stoppedAfterEach();
 
 describeEachStore('KOC recognition', (ctx) => {
   it('the weekly leaderboard goes to the group and each KOC hears their own place', async () => {

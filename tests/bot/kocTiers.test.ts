@@ -1,11 +1,11 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TierEvaluation } from '../../src/runtime/koc/tierEvaluation.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { FakeClock } from '../../src/simulate/fakeChannel.ts';
 import { creditPoints } from '../../src/store/koc/points.ts';
 import { guideAccount } from '../support/engine.ts';
 import { addKoc, KOC_FILES } from '../support/koc.ts';
-import { runtimeWorld, type RuntimeWorld } from '../support/runtime.ts';
+import { runtimeWorld, stoppedAfterEach } from '../support/runtime.ts';
 import { describeEachStore } from '../support/stores.ts';
 
 /**
@@ -19,10 +19,7 @@ const noonOf = (days: number) => new Date(Date.UTC(2026, 11, 7 + days, 4, 0, 0))
 /** 09:00 Shanghai (the evaluation) on the day `days` after 2026-12-07. */
 const nineOf = (days: number) => new Date(Date.UTC(2026, 11, 7 + days, 1, 0, 0));
 
-const worlds: RuntimeWorld[] = [];
-afterEach(async () => {
-  while (worlds.length > 0) await worlds.pop()!.stop();
-});
+const worlds = stoppedAfterEach();
 
 describeEachStore('KOC tiers', (ctx) => {
   it('普通 → 潜力 → 核心 as points and active days grow, announced with the reason; quiet weeks demote; history kept', async () => {

@@ -1,7 +1,7 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { formatCode, newReferralCode } from '../../src/referral/codes.ts';
 import { CAMPAIGN_FILES, LOOP_FLOWS } from '../support/referral.ts';
-import { runtimeWorld, type RuntimeWorld } from '../support/runtime.ts';
+import { runtimeWorld, stoppedAfterEach } from '../support/runtime.ts';
 import { describeEachStore } from '../support/stores.ts';
 
 /**
@@ -17,10 +17,7 @@ steps:
   - say: "您好，我是小林"
 `;
 
-const worlds: RuntimeWorld[] = [];
-afterEach(async () => {
-  while (worlds.length > 0) await worlds.pop()!.stop();
-});
+const worlds = stoppedAfterEach();
 
 describeEachStore('the referral loop in chat', (ctx) => {
   it('code in the greeting → credited → coupon in chat → /redeem at the till → points for the KOC from the campaign; twice is refused', async () => {

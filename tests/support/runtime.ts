@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { afterEach } from 'vitest';
 import type { mock } from 'wechaty-puppet-mock';
 import { createPuppet, type CreatedPuppet } from '../../src/bot/puppet/createPuppet.ts';
 import type { RecordingPuppetMock } from '../../src/bot/puppet/recordingMock.ts';
@@ -178,4 +179,13 @@ export async function runtimeWorld(store: Store, options: {
     },
     stop: () => runtime.stop(),
   };
+}
+
+/** The worlds a test file starts, each stopped after its test (push every world you start). */
+export function stoppedAfterEach(): RuntimeWorld[] {
+  const worlds: RuntimeWorld[] = [];
+  afterEach(async () => {
+    while (worlds.length > 0) await worlds.pop()!.stop();
+  });
+  return worlds;
 }
