@@ -274,7 +274,7 @@ describeEachStore('the dashboard', (ctx) => {
     const koc = await newKoc(ctx.prisma, { name: '钱多多' });
     await ctx.prisma.linkClick.createMany({ data: [{ code: koc.code, at: clock.now() }, { code: koc.code, at: clock.now() }] });
     const contact = await newContact(ctx.prisma);
-    await ctx.prisma.contact.update({ where: { id: contact.id }, data: { attributedToStaffId: koc.staffId, attributedAt: clock.now() } });
+    await ctx.prisma.contact.update({ where: { id: contact.id }, data: { attributedToStaffId: koc.staffId, attributionReferralCodeId: koc.codeId, attributedAt: clock.now() } });
     await ctx.prisma.outboxEntry.create({ data: { idempotencyKey: unique('sent'), accountId: ACCOUNT, kind: 'say', payload: { kind: 'say' }, status: 'sent', dueAt: clock.now(), sentAt: new Date(clock.now().getTime() - DAY) } });
     const { cookie } = await session();
     const data = (await app.inject({ method: 'GET', url: '/api/dashboard/charts?days=7', headers: { cookie } })).json();

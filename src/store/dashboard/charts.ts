@@ -1,9 +1,10 @@
 import { Prisma, type PrismaClient } from '../generated/client.ts';
+import { kocReport } from '../report/koc.ts';
 
 /**
  * The dashboard's chart data, aggregated in SQL: the referral funnel (link clicks → customers added with a code →
- * coupons issued → coupons redeemed) by campaign and by KOC, and sends per local day. Small on purpose: `kocflow
- * report` (src/store/report/) may take these over.
+ * coupons issued → coupons redeemed) by campaign and by KOC, and sends per local day. The KOC funnel is `kocflow report koc`'s
+ * query (src/store/report/); the campaign funnel adds clicks and adds, which the campaigns report does not have.
  */
 export interface FunnelRow {
   key: string;
@@ -37,27 +38,16 @@ export async function funnelByCampaign(prisma: PrismaClient, from: Date): Promis
   return pivot(rows);
 }
 
-/** By KOC (the staff member whose referral code it was) since `from`. */
-export async function funnelByKoc(prisma: PrismaClient, from: Date): Promise<FunnelRow[]> {
-  const rows = await prisma.$queryRaw<{ key: string | null; label: string | null; step: string; n: number }[]>(Prisma.sql`
-    WITH steps AS (
-      SELECT rc.staff_id AS key, 'clicks' AS step, count(*)::int AS n
-        FROM link_clicks lc JOIN referral_codes rc ON rc.code = lc.code
-       WHERE lc.at >= ${from}::timestamptz GROUP BY 1
-      UNION ALL
-      SELECT attributed_to_staff_id, 'adds', count(*)::int FROM contacts
-       WHERE attributed_at >= ${from}::timestamptz AND attributed_to_staff_id IS NOT NULL GROUP BY 1
-      UNION ALL
-      SELECT rc.staff_id, 'coupons', count(*)::int
-        FROM coupons c JOIN referral_codes rc ON rc.id = c.referral_code_id
-       WHERE c.issued_at >= ${from}::timestamptz GROUP BY 1
-      UNION ALL
-      SELECT rc.staff_id, 'redeemed', count(*)::int
-        FROM redemptions r JOIN coupons c ON c.id = r.coupon_id JOIN referral_codes rc ON rc.id = c.referral_code_id
-       WHERE r.at >= ${from}::timestamptz GROUP BY 1
-    )
-    SELECT s.key, st.name AS label, s.step, s.n FROM steps s LEFT JOIN staff st ON st.id = s.key`);
-  return pivot(rows);
+/**
+ * By KOC since `from`: the same numbers as `kocflow report koc` (one definition: src/store/report/koc.ts), KOCs
+ * with no activity left out.
+ */
+export async function funnelByKoc(prisma: PrismaClient, from: Date, to: Date): Promise<FunnelRow[]> {
+  const rows = await kocReport(prisma, { from, to, storeIds: null });
+  return rows
+    .filter((r) => r.clicks + r.adds + r.couponsIssued + r.couponsRedeemed > 0)
+    .map((r) => ({ key: r.staffId, label: r.name, clicks: r.clicks, adds: r.adds, coupons: r.couponsIssued, redeemed: r.couponsRedeemed }))
+    .sort((a, b) => b.clicks + b.adds - (a.clicks + a.adds) || a.label.localeCompare(b.label));
 }
 
 function pivot(rows: { key: string | null; label: string | null; step: string; n: number }[]): FunnelRow[] {

@@ -271,7 +271,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       // The last `days` local days, today included.
       const from = startOfLocalDay(new Date(now.getTime() - (days - 1) * 86_400_000), zone);
       const [byCampaign, byKoc, perDay] = await Promise.all([
-        funnelByCampaign(deps.prisma, from), funnelByKoc(deps.prisma, from), sendsPerDay(deps.prisma, { from, to: now, timeZone: zone }),
+        funnelByCampaign(deps.prisma, from), funnelByKoc(deps.prisma, from, new Date(now.getTime() + 1)), sendsPerDay(deps.prisma, { from, to: now, timeZone: zone }),
       ]);
       return { days, byCampaign, byKoc, sendsPerDay: perDay };
     };
