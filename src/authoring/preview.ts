@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { conditionHolds, type ConditionFacts } from '../engine/conditions.ts';
 import { renderTemplate } from '../engine/render.ts';
+import { CHAT_TEXT_LIMITS, utf8Bytes } from '../playbook/chatLimits.ts';
 import { MOMENT_LIMITS } from '../playbook/moments.ts';
 import type { Condition } from '../playbook/schema/conditions.ts';
 import type { Step, StepKind } from '../playbook/schema/steps.ts';
@@ -32,8 +33,12 @@ export interface PreviewMessage {
   text: string;
   /** Characters (Unicode code points, as WeCom counts them). */
   chars: number;
-  /** The WeCom limit for this kind of text, when there is one. */
+  /** The WeCom limit for this kind of text, in characters, when there is one (Moments). */
   limit: number | undefined;
+  /** UTF-8 bytes of the text. */
+  bytes: number;
+  /** The WeCom limit in bytes, for chat texts (CHAT_TEXT_LIMITS). */
+  byteLimit: number | undefined;
   /** Attachments in words (image, link card, mini-program, Moments images). */
   attachments: string[];
   /** Dotted variable paths that render as nothing. */
@@ -119,19 +124,24 @@ export function previewFlow(ctx: AuthoringContext, contact: ContactFile | undefi
     const skipped = facts && step.when && !conditionHolds(step.when as Condition, facts) ? t(lang, 'preview.whenFails') : undefined;
     const notSent = stopped ?? skipped;
     const condition = step.when ? describeCondition(lang, step.when as Condition) : undefined;
-    const add = (texts: { text: string; source: string }[], limit: number | undefined, attachments: string[], overAttachments: string[] = []) => {
+    const add = (texts: { text: string; source: string }[], limit: number | undefined, attachments: string[], overAttachments: string[] = [], byteLimit?: number) => {
       texts.forEach(({ text, source }, v) => {
         const rendered = renderTemplate(text, vars, account.timeZone);
         const chars = [...rendered].length;
         const missing = templateVariableUses(text).filter((use) => use.anyOf.every((path) => isEmptyValue(valueAtPath(vars, path)))).map((use) => use.anyOf.join(' / '));
-        const overLimit = [...(limit !== undefined && chars > limit ? [t(lang, 'preview.overLimit', { chars, limit, over: chars - limit })] : []), ...overAttachments];
+        const bytes = utf8Bytes(rendered);
+        const overLimit = [
+          ...(limit !== undefined && chars > limit ? [t(lang, 'preview.overLimit', { chars, limit, over: chars - limit })] : []),
+          ...(byteLimit !== undefined && bytes > byteLimit ? [t(lang, 'preview.overBytes', { bytes, limit: byteLimit, over: bytes - byteLimit })] : []),
+          ...overAttachments,
+        ];
         messages.push({
-          step: i + 1, kind: step.kind, variant: v + 1, of: texts.length, source, text: rendered, chars, limit,
+          step: i + 1, kind: step.kind, variant: v + 1, of: texts.length, source, text: rendered, chars, limit, bytes, byteLimit,
           attachments, missing: [...new Set(missing)], condition, notSent, overLimit,
         });
       });
       if (texts.length === 0 && attachments.length) {
-        messages.push({ step: i + 1, kind: step.kind, variant: 1, of: 1, source: '', text: '', chars: 0, limit, attachments, missing: [], condition, notSent, overLimit: overAttachments });
+        messages.push({ step: i + 1, kind: step.kind, variant: 1, of: 1, source: '', text: '', chars: 0, limit, bytes: 0, byteLimit, attachments, missing: [], condition, notSent, overLimit: overAttachments });
       }
     };
 
@@ -141,7 +151,7 @@ export function previewFlow(ctx: AuthoringContext, contact: ContactFile | undefi
         if (step.kind === 'say' && step.coupon) vars = { ...vars, coupon: sampleCoupon(step.coupon.campaign, sample) };
         const content = step.kind === 'say' ? step.say : step.roomSay;
         const { texts, attachments } = messageTexts(content, set.templates, lang);
-        add(texts, undefined, attachments);
+        add(texts, undefined, attachments, [], CHAT_TEXT_LIMITS.maxTextBytes);
         break;
       }
       case 'moment': {
@@ -158,7 +168,7 @@ export function previewFlow(ctx: AuthoringContext, contact: ContactFile | undefi
         break;
       }
       case 'notifyStaff':
-        add(wordings(step.notifyStaff.text, set.templates), undefined, []);
+        add(wordings(step.notifyStaff.text, set.templates), undefined, [], [], CHAT_TEXT_LIMITS.maxTextBytes);
         break;
       case 'issueCoupon':
         vars = { ...vars, coupon: sampleCoupon(step.issueCoupon.campaign, sample) };

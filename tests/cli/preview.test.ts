@@ -21,27 +21,27 @@ describe('kocflow preview', () => {
     expect(run.stderr).toBe('5 messages rendered: 0 over a WeCom limit, 0 with variables that render as nothing\n');
     expect(run.stdout.split('\n')).toEqual([
       'Preview of new-customer-7d "新客 7 天旅程" (sop-playbooks/journeys/new-customer-7d.yaml) on guide-zhang, for the sample customer 王芳 (sample data for every variable the trigger provides)',
-      'Lengths are checked against WeCom\'s limits for Moments (2,000 characters, 9 images); kocflow knows no length limit for chat messages.',
+      'Lengths are checked against WeCom\'s limits: Moments 2,000 characters and 9 images; a chat message 4,000 bytes of UTF-8 (a Chinese character takes 3).',
       '',
       'step 1 · say · template welcome · wording 1 of 2',
       '  王芳您好，我是上海静安店的导购小张，以后有任何问题都可以找我～',
-      '  31 characters',
+      '  31 characters, 93 / 4000 bytes (WeCom limit for a text message)',
       '',
       'step 1 · say · template welcome · wording 2 of 2',
       '  您好王芳！我是导购小张，欢迎关注上海静安店，新品和活动我会第一时间告诉您。',
-      '  37 characters',
+      '  37 characters, 111 / 4000 bytes (WeCom limit for a text message)',
       '',
       'step 4 · say',
       '  给您准备了一张新客券：CPN-8KD3-Q2（满300减50），12月21日前到店可用',
-      '  43 characters',
+      '  43 characters, 89 / 4000 bytes (WeCom limit for a text message)',
       '',
       'step 6 · say · template visit-invite · only if not tagged 已到店',
       '  芳姐，这周末店里上了新品，方便的话来试试？我帮您留个时间。',
-      '  29 characters',
+      '  29 characters, 87 / 4000 bytes (WeCom limit for a text message)',
       '',
       'step 8 · notifyStaff · only if not tagged 已到店',
       '  王芳 加您一周了，还没有到店，可以私聊问问需求',
-      '  23 characters',
+      '  23 characters, 67 / 4000 bytes (WeCom limit for a text message)',
       '',
     ]);
   });
@@ -61,7 +61,7 @@ describe('kocflow preview', () => {
     expect(journey.stdout).toContain([
       'step 6 · say · template visit-invite · only if not tagged 已到店',
       '  李娜，这周末店里上了新品，方便的话来试试？我帮您留个时间。',
-      '  29 characters',
+      '  29 characters, 87 / 4000 bytes (WeCom limit for a text message)',
       '  - not sent to this contact: its condition does not hold',
     ].join('\n'));
   });
@@ -88,6 +88,21 @@ describe('kocflow preview', () => {
       expect(over.code).toBe(1);
       expect(over.stdout).toContain('  2004 / 2000 characters (WeCom limit for Moments text)\n  ! 2004 characters: WeCom allows 2000, shorten it by 4\n');
       expect(over.stderr).toBe('1 message rendered: 1 over a WeCom limit, 0 with variables that render as nothing\n');
+    } finally {
+      rmSync(file);
+    }
+  });
+
+  it('measures a chat message against WeCom\'s 4,000 bytes of UTF-8 (a Chinese character is 3), and exits 1 when it is over', async () => {
+    const file = join(brand, 'sop-playbooks', 'journeys', 'long-say.yaml');
+    // 1,329 characters of 3 bytes and 上海静安店 (5 × 3): 4,002 bytes.
+    writeFileSync(file, `id: long-say\ntrigger: { on: friend.added }\nsteps:\n  - say: "${'新'.repeat(1329)}{{store.name}}"\n`);
+    try {
+      const over = await kocflow(['preview', 'long-say'], { cwd: brand, env: en });
+      expect(over.code).toBe(1);
+      expect(over.stdout).toContain('  1334 characters, 4002 / 4000 bytes (WeCom limit for a text message)\n  ! 4002 bytes: WeCom allows 4000, shorten it by 2 bytes\n');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('新'.repeat(1329), '新'.repeat(1328)));
+      expect((await kocflow(['preview', 'long-say'], { cwd: brand, env: en })).code).toBe(0);
     } finally {
       rmSync(file);
     }
