@@ -16,6 +16,7 @@ import { readConfig } from '../configOption.ts';
 import type { RuntimeAccount } from '../../runtime/app.ts';
 import type { PuppetHandle } from '../../bot/puppetHandle.ts';
 import { EXIT, type CliIo } from '../io.ts';
+import type { ProcessRole } from '../../store/cluster/leases.ts';
 import type { CommandResult } from '../main.ts';
 import { addStoreOptions, storeOptionsFrom } from '../storeOptions.ts';
 
@@ -29,6 +30,19 @@ export interface StartOptions {
   demoTraffic?: boolean;
   /** Overrides the config's web.port (0: any free port). */
   webPort?: number;
+  /** all (default) | bots | worker | web: several processes on PostgreSQL split the work (docs/scaling.md). */
+  role?: ProcessRole;
+}
+
+const ROLES: readonly ProcessRole[] = ['all', 'bots', 'worker', 'web'];
+
+function parseRole(value: string): ProcessRole {
+  if (!(ROLES as readonly string[]).includes(value)) {
+    throw new KocError('KOC_CLI_USAGE', `--role must be one of ${ROLES.join(', ')}, not "${value}"`, {
+      hint: 'all runs everything; bots: the accounts this process leases and their sends; worker: schedules and runs; web: the till API, tracking links and /healthz',
+    });
+  }
+  return value as ProcessRole;
 }
 
 /**
@@ -45,6 +59,7 @@ export function registerStart(program: Command, io: CliIo, done: CommandResult):
       .option('--playbooks <dir>', 'the playbook folder (default: the config\'s `playbooks`)')
       .option('--no-watch', 'do not watch the playbook folder for changes')
       .option('--no-demo-traffic', 'no synthetic customers on the mock accounts')
+      .option('--role <role>', 'what this process does: all (default), bots, worker or web; other than all needs DATABASE_URL (docs/scaling.md)', parseRole)
       .option('--web-port <port>', 'the web server\'s port (default: the config\'s web.port, 8720; 0: any free port)', (v) => {
         const port = Number(v);
         if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new KocError('KOC_CLI_USAGE', `--web-port must be a port number, not "${v}"`);
@@ -66,12 +81,22 @@ export function registerStart(program: Command, io: CliIo, done: CommandResult):
 
 export async function runStart(options: StartOptions, io: CliIo, signal: AbortSignal): Promise<number> {
   const logger = createLogger({ level: io.env.KOCFLOW_LOG_LEVEL ?? 'warn' });
+  const role = options.role ?? parseRole(io.env.KOCFLOW_ROLE ?? 'all');
   const { config, configLabel } = readConfig(options.config, io);
   const root = options.playbooks ? resolve(io.cwd, options.playbooks) : playbooksFolder(configLabel.path, config);
   const reloader = new PlaybookReloader(root, logger);
   const { openStore } = await import('../../store/openStore.ts');
   const storeOptions = storeOptionsFrom(options, io);
   const store = await openStore({ ...storeOptions, logger });
+  if (store.kind === 'embedded' && role !== 'all') {
+    await store.close();
+    throw new KocError('KOC_ROLE_NEEDS_POSTGRES', `--role ${role} needs PostgreSQL: the embedded store is one process, which runs every role`, {
+      hint: 'set DATABASE_URL to run several kocflow processes (docs/scaling.md), or drop --role',
+    });
+  }
+  // Several processes starting at once: their upserts of the configuration one after the other.
+  const { createWorkLock } = await import('../../store/cluster/workLock.ts');
+  const startup = <T>(work: () => Promise<T>): Promise<T> => (store.kind === 'postgres' ? createWorkLock(store.pool).startup(work) : work());
   let runtime: Awaited<ReturnType<typeof import('../../runtime/app.ts').startRuntime>> | undefined;
   let traffic: import('../../demo/traffic.ts').DemoTraffic | undefined;
   let watcher: ReturnType<typeof watchPlaybookFolder> | undefined;
@@ -84,7 +109,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     printPlaybooks(io, relative(io.cwd, root) || '.', reloader.current());
 
     const now = systemClock.now();
-    const synced = await syncConfigToStore(store.prisma, config, now);
+    const synced = await startup(() => syncConfigToStore(store.prisma, config, now));
     const profiles = accountProfiles(config, { now, firstSeen: synced.firstSeen });
     const staffNames = new Map(config.staff.map((s) => [s.id, s.name]));
     const puppetRoot = join(options.dataDir ? resolve(io.cwd, options.dataDir) : resolve(io.cwd, io.env.KOCFLOW_DATA_DIR ?? '.kocflow/data'), '..', 'puppets');
@@ -109,13 +134,14 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       io.out(`account ${account.id.padEnd(12)} ${account.role.padEnd(10)} ${how}\n`);
     }
 
-    const withTraffic = options.demoTraffic !== false && config.demo.traffic && mockIds.size > 0;
+    const runsBots = role === 'all' || role === 'bots';
+    const withTraffic = options.demoTraffic !== false && config.demo.traffic && mockIds.size > 0 && runsBots;
     // An all-mock demo shows the KOC program at work within a minute: a seeded history and tiers evaluated every
     // minute by the real evaluator. Never with a real account in the run.
     const kocDemo = withTraffic && mockIds.size === config.accounts.length && reloader.current().tiers !== undefined;
     if (kocDemo) {
       const { seedDemoKocHistory } = await import('../../demo/kocSeed.ts');
-      await seedDemoKocHistory(store.prisma, reloader.current().tiers!.document, now);
+      await startup(() => seedDemoKocHistory(store.prisma, reloader.current().tiers!.document, now));
     }
     const webPort = options.webPort ?? config.web.port;
     // Read before any bot starts: a malformed key list stops kocflow at once, with the fix.
@@ -125,6 +151,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     const running = await startRuntime({
       prisma: store.prisma, driver: store, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
       clock: systemClock, logger, optOutWords: config.optOutWords,
+      ...(store.kind === 'postgres' ? { cluster: clusterOptions(role, io.env) } : {}),
       koc: { linkBase: config.web.publicUrl ?? `http://${config.web.host}:${webPort}`, ...(kocDemo ? { evaluateCron: '* * * * *' } : {}) },
       liveLog: { write: (line) => io.out(line), showText: mockIds.size === config.accounts.length },
       onBotStatus: (accountId, botStatus) => {
@@ -132,6 +159,10 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       },
     });
     runtime = running;
+    if (store.kind === 'postgres') {
+      const held = running.leases?.owned().length;
+      io.out(`process: ${running.processId}, role ${role}${held === undefined ? '' : `, holding ${held} of ${config.accounts.length} account leases (the others are held by other processes or taken over when free)`}\n`);
+    }
     reloader.onChange((set) => io.out(`playbooks reloaded: ${set.flows.size} flows\n`));
 
     if (withTraffic) {
@@ -161,15 +192,24 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       traffic.start();
     }
 
-    const { createWebServer } = await import('../../web/server.ts');
-    const { RedemptionGuard } = await import('../../referral/guard.ts');
-    web = createWebServer({
-      referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
-      raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
-      landing: landingPages(config.staff, dirname(configLabel.path)),
-    });
-    const address = await listen(web, config.web.host, webPort);
-    io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz\n`);
+    if (role === 'all' || role === 'web') {
+      const { createWebServer } = await import('../../web/server.ts');
+      const { RedemptionGuard } = await import('../../referral/guard.ts');
+      web = createWebServer({
+        referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
+        raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
+        landing: landingPages(config.staff, dirname(configLabel.path)),
+      });
+      const address = await listen(web, config.web.host, webPort);
+      io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz\n`);
+    } else {
+      // Roles without the web server still answer /healthz (the image's health check), with what this process holds.
+      const { default: Fastify } = await import('fastify');
+      web = Fastify();
+      web.get('/healthz', async () => ({ status: 'ok', role, process: running.processId, accounts: running.leases?.owned() ?? [] }));
+      const address = await listen(web, config.web.host, webPort);
+      io.out(`web: ${address} — /healthz only (role ${role})\n`);
+    }
 
     watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
     await watcher?.ready;
@@ -191,6 +231,26 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
   }
   io.out('stopped cleanly\n');
   return EXIT.ok;
+}
+
+/** Lease timings from the environment (ops may shorten the takeover bound; tests do). */
+function clusterOptions(role: ProcessRole, env: CliIo['env']) {
+  const ms = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 100) throw new KocError('KOC_CONFIG_INVALID', `${name} must be a whole number of milliseconds (at least 100), not "${raw}"`);
+    return value;
+  };
+  const ttl = ms('KOCFLOW_LEASE_TTL_MS');
+  const renew = ms('KOCFLOW_LEASE_RENEW_MS');
+  const poll = ms('KOCFLOW_POLL_MS');
+  if (ttl !== undefined && ttl <= 2 * (renew ?? 5000)) {
+    throw new KocError('KOC_CONFIG_INVALID', `KOCFLOW_LEASE_TTL_MS (${ttl}) must be more than twice KOCFLOW_LEASE_RENEW_MS (${renew ?? 5000})`, {
+      hint: 'a lease must survive a late renewal; the defaults are 20000 and 5000',
+    });
+  }
+  return { role, ...(ttl ? { leaseTtlMs: ttl } : {}), ...(renew ? { leaseRenewMs: renew } : {}), ...(poll ? { pollMs: poll } : {}) };
 }
 
 async function makePuppet(

@@ -1,0 +1,165 @@
+/**
+ * Several `kocflow start` processes on one PostgreSQL database (docs/scaling.md): 3 processes, 12 accounts on the
+ * mock puppet, 60 sends due over the first seconds. Once the sends are under way one process is killed with
+ * SIGKILL; its accounts must get new owners within the takeover bound and every send must end `sent` exactly once
+ * (seen by the channel: each process's live log prints every send it performed) or `in_doubt` — only rows the
+ * killed process had claimed, never resent.
+ *
+ * The processes are real: `node --import tsx src/cli/main.ts start` (one OS process each, so SIGKILL kills exactly
+ * it). The leases are shortened by environment (10 s, renewed every 2.5 s: a bound of 12.5 s) to keep the test
+ * short; the defaults (20 s, 5 s: 25 s) are the same code with other numbers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import type { NewOutboxEntry } from '../../src/engine/ports.ts';
+import { createEngineStore } from '../../src/store/engineStore.ts';
+import { openStore, type Store } from '../../src/store/openStore.ts';
+import { describeEachStore } from '../support/stores.ts';
+
+const project = resolve(import.meta.dirname, '../..');
+const ACCOUNTS = 12;
+const PER_ACCOUNT = 5;
+const TTL_MS = 10_000;
+const RENEW_MS = 2_500;
+const pad = (n: number) => String(n).padStart(2, '0');
+
+interface Child {
+  proc: ChildProcess;
+  out: string;
+  id?: string;
+  exited: Promise<number | null>;
+}
+
+describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
+  const work = mkdtempSync(join(tmpdir(), 'kocflow-scale-'));
+  const children: Child[] = [];
+  afterAll(async () => {
+    for (const child of children) if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
+    await Promise.all(children.map((c) => c.exited));
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('share 12 accounts by lease; a SIGKILLed process\'s accounts move within the bound and every send happens once', async () => {
+    const url = await ctx.freshDatabaseUrl();
+    mkdirSync(join(work, 'playbooks'));
+    const staff = Array.from({ length: ACCOUNTS }, (_, i) => `  - { id: s${pad(i + 1)}, name: 员工${i + 1}, role: guide, store: sh-001 }`).join('\n');
+    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `  - { id: a${pad(i + 1)}, name: 账号${i + 1}, role: guide, store: sh-001, puppet: mock, owner: s${pad(i + 1)} }`).join('\n');
+    writeFileSync(join(work, 'kocflow.yaml'), `playbooks: playbooks\nstores:\n  - { id: sh-001, name: 上海店 }\nstaff:\n${staff}\naccounts:\n${accounts}\ndemo: { traffic: false }\n`);
+
+    const spawnOne = (n: number): Child => {
+      const proc = spawn(process.execPath, ['--import', pathToFileURL(join(project, 'node_modules/tsx/dist/loader.mjs')).href, join(project, 'src/cli/main.ts'), 'start', '--config', join(work, 'kocflow.yaml'), '--no-watch', '--no-demo-traffic', '--web-port', '0'], {
+        cwd: work,
+        env: {
+          ...process.env, DATABASE_URL: url, KOCFLOW_LOG_LEVEL: 'warn', KOCFLOW_DATA_DIR: join(work, `p${n}`, 'data'),
+          KOCFLOW_LEASE_TTL_MS: String(TTL_MS), KOCFLOW_LEASE_RENEW_MS: String(RENEW_MS), KOCFLOW_POLL_MS: '500',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const child: Child = { proc, out: '', exited: new Promise((r) => proc.once('exit', (code) => r(code))) };
+      proc.stdout!.on('data', (chunk: Buffer) => {
+        child.out += chunk.toString();
+        child.id ??= /^process: (\S+), role all/m.exec(child.out)?.[1];
+      });
+      proc.stderr!.on('data', (chunk: Buffer) => { child.out += chunk.toString(); });
+      return child;
+    };
+    for (let n = 0; n < 3; n++) children.push(spawnOne(n));
+
+    const store: Store = await openStore({ databaseUrl: url });
+    try {
+      const leases = async () => store.prisma.accountLease.findMany({ where: { expiresAt: { gt: new Date() } } });
+      const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
+        const until = Date.now() + timeoutMs;
+        for (;;) {
+          const value = await check();
+          if (value !== undefined) return value;
+          if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${children.map((c, i) => `--- process ${i} (${c.id})\n${c.out.slice(-3000)}`).join('\n')}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      };
+
+      // Balanced: every process up and holding 4 of the 12 accounts.
+      await waitFor('3 processes holding 4 accounts each', async () => {
+        if (children.some((c) => !c.id)) return undefined;
+        const held = await leases();
+        const counts = children.map((c) => held.filter((l) => l.ownerId === c.id).length);
+        return held.length === ACCOUNTS && counts.every((n) => n === ACCOUNTS / 3) ? true : undefined;
+      }, 60_000);
+
+      // The sends: 5 per account, one due each second from now (pacing spaces them 3–6 s apart on mock accounts).
+      const engineStore = createEngineStore(store.prisma);
+      const now = Date.now();
+      const entries: NewOutboxEntry[] = [];
+      for (let a = 1; a <= ACCOUNTS; a++) {
+        for (let k = 0; k < PER_ACCOUNT; k++) {
+          const accountId = `a${pad(a)}`;
+          entries.push({
+            idempotencyKey: `scale:${accountId}:${k}`, accountId, runId: null, stepIndex: null, flowId: null, mode: 'auto', proactive: false,
+            contactId: null, roomId: null, dueAt: new Date(now + k * 1000),
+            action: { kind: 'staffNote', accountId, staffExternalId: `s${pad(a)}`, text: `S-${accountId}-${k}` },
+          });
+        }
+      }
+      expect(await engineStore.enqueue(entries, new Date(now))).toBe(ACCOUNTS * PER_ACCOUNT);
+      const rows = () => store.prisma.outboxEntry.findMany({ where: { idempotencyKey: { startsWith: 'scale:' } } });
+
+      // Mid-run: kill the first process without warning.
+      await waitFor('a third of the sends', async () => ((await rows()).filter((r) => r.status === 'sent').length >= (ACCOUNTS * PER_ACCOUNT) / 3 ? true : undefined), 60_000);
+      const victim = children[0]!;
+      const victimAccounts = (await leases()).filter((l) => l.ownerId === victim.id).map((l) => l.accountId).sort();
+      expect(victimAccounts).toHaveLength(ACCOUNTS / 3);
+      victim.proc.kill('SIGKILL');
+      const killedAt = Date.now();
+      expect(await victim.exited).toBe(null);
+
+      // Its accounts get new owners within the bound (lease TTL + one renewal period; a second for the polling here).
+      const takeoverMs = await waitFor('the killed process\'s accounts taken over', async () => {
+        const held = await leases();
+        const moved = victimAccounts.every((id) => held.some((l) => l.accountId === id && l.ownerId !== victim.id));
+        return moved ? Date.now() - killedAt : undefined;
+      }, 30_000);
+      expect(takeoverMs).toBeLessThanOrEqual(TTL_MS + RENEW_MS + 1_000);
+      const owners = await leases();
+      expect(owners).toHaveLength(ACCOUNTS);
+      for (const survivor of children.slice(1)) expect(owners.filter((l) => l.ownerId === survivor.id)).toHaveLength(ACCOUNTS / 2);
+
+      // Every send settles: sent, or in doubt when the killed process had it in flight.
+      const final = await waitFor('every send settled', async () => {
+        const all = await rows();
+        return all.every((r) => r.status === 'sent' || r.status === 'in_doubt') ? all : undefined;
+      }, 60_000);
+      const inDoubt = final.filter((r) => r.status === 'in_doubt');
+      for (const row of inDoubt) {
+        expect(victimAccounts).toContain(row.accountId);
+        expect(row.claimedBy).toBe(victim.id);
+      }
+      expect(inDoubt.length).toBeLessThanOrEqual(victimAccounts.length); // pacing's gap: one send per account in flight
+
+      // Seen by the channel: each process prints every send it performed; no text twice, every sent row once.
+      const printed = children.flatMap((c) => [...c.out.matchAll(/"(S-a\d\d-\d)"/g)].map((m) => m[1]!));
+      const times = new Map<string, number>();
+      for (const text of printed) times.set(text, (times.get(text) ?? 0) + 1);
+      expect([...times.values()].every((n) => n === 1)).toBe(true);
+      for (const row of final) {
+        const text = (row.payload as { text: string }).text;
+        if (row.status === 'sent') expect(times.get(text)).toBe(1);
+      }
+      // The interaction log has one outbound row per sent entry.
+      const logged = await store.prisma.interaction.groupBy({ by: ['outboxId'], where: { outboxId: { in: final.map((r) => r.id) } }, _count: true });
+      expect(logged.every((g) => g._count === 1)).toBe(true);
+      expect(logged).toHaveLength(final.filter((r) => r.status === 'sent').length);
+
+      // A clean stop gives the leases back at once.
+      for (const survivor of children.slice(1)) survivor.proc.kill('SIGTERM');
+      expect(await Promise.all(children.slice(1).map((c) => c.exited))).toEqual([0, 0]);
+      expect(await store.prisma.accountLease.count({ where: { ownerId: { in: children.slice(1).map((c) => c.id!) } } })).toBe(0);
+      console.log(`takeover after SIGKILL: ${takeoverMs} ms; ${final.length - inDoubt.length} sent, ${inDoubt.length} in doubt`);
+    } finally {
+      await store.close();
+    }
+  }, 110_000);
+}, { kinds: ['postgres'] });
