@@ -279,6 +279,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (doubtful > 0) logger.warn({ process: processId, accounts: ids, count: doubtful }, 'sends in flight under the previous owner are in doubt; resolve them in the outbox');
       },
       onGained: async (ids) => {
+        // A pause set through the previous owner is in the store (accounts.status): this process sends now, so it reads it.
+        const pausedNow = new Set((await prisma.account.findMany({ where: { id: { in: ids }, status: 'paused' }, select: { id: true } })).map((a) => a.id));
+        for (const id of ids) accounts.setPaused(id, pausedNow.has(id) ? clock.now() : null);
         await fleet.start(ids.map((id) => fleetAccount(byId.get(id)!)));
         driver.kick();
       },

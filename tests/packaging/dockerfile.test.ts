@@ -86,7 +86,7 @@ describe('the Dockerfile', () => {
   it('runs bin/kocflow.js, which runs dist/cli/main.js compiled from src/cli/main.ts; CMD is a kocflow command', () => {
     const entry = words(all.find((i) => i.op === 'ENTRYPOINT')!.args);
     expect(entry).toEqual(['node', pkg.bin.kocflow]);
-    expect(read(pkg.bin.kocflow)).toContain("'../dist/cli/main.js'");
+    expect(read(pkg.bin.kocflow!)).toContain("'../dist/cli/main.js'");
     expect(existsSync(join(root, 'src/cli/main.ts'))).toBe(true);
     const cmd = words(all.find((i) => i.op === 'CMD')!.args);
     expect(cmd[0]).toBe('start');
