@@ -1,6 +1,6 @@
 /**
  * Several `kocflow start` processes on one PostgreSQL database (docs/scaling.md): 3 processes, 12 accounts on the
- * mock puppet, 60 sends due over the first seconds. Once the sends are under way one process is killed with
+ * mock puppet, 60 sends due over the first seconds and a scheduled flow firing for every account. Once the sends are under way one process is killed with
  * SIGKILL; its accounts must get new owners within the takeover bound and every send must end `sent` exactly once
  * (seen by the channel: each process's live log prints every send it performed) or `in_doubt` — only rows the
  * killed process had claimed, never resent.
@@ -46,6 +46,8 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
   it('share 12 accounts by lease; a SIGKILLed process\'s accounts move within the bound and every send happens once', async () => {
     const url = await ctx.freshDatabaseUrl();
     mkdirSync(join(work, 'playbooks'));
+    // A scheduled flow for every account; the test moves its stored due time to "in a few seconds" (cron is per minute).
+    writeFileSync(join(work, 'playbooks', 'tick.yaml'), 'id: scale-tick\nname: scale tick\ntrigger: { cron: "0 3 * * *" }\nsteps:\n  - notifyStaff:\n      text: "tick {{account.name}}"\n');
     const staff = Array.from({ length: ACCOUNTS }, (_, i) => `  - { id: s${pad(i + 1)}, name: 员工${i + 1}, role: guide, store: sh-001 }`).join('\n');
     const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `  - { id: a${pad(i + 1)}, name: 账号${i + 1}, role: guide, store: sh-001, puppet: mock, owner: s${pad(i + 1)} }`).join('\n');
     writeFileSync(join(work, 'kocflow.yaml'), `playbooks: playbooks\nstores:\n  - { id: sh-001, name: 上海店 }\nstaff:\n${staff}\naccounts:\n${accounts}\ndemo: { traffic: false }\n`);
@@ -105,7 +107,11 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
         }
       }
       expect(await engineStore.enqueue(entries, new Date(now))).toBe(ACCOUNTS * PER_ACCOUNT);
-      const rows = () => store.prisma.outboxEntry.findMany({ where: { idempotencyKey: { startsWith: 'scale:' } } });
+      // And the scheduled flow's next occurrence, for all 12 accounts, 3 s from now: whichever process holds the
+      // scheduled-work lock fires it; each account's owner sends its message.
+      const scheduledFor = new Date(Math.ceil((now + 3000) / 1000) * 1000);
+      expect(await store.prisma.flowSchedule.updateMany({ where: { flowId: 'scale-tick' }, data: { nextDueAt: scheduledFor } })).toEqual({ count: ACCOUNTS });
+      const rows = () => store.prisma.outboxEntry.findMany({ where: { OR: [{ idempotencyKey: { startsWith: 'scale:' } }, { flowId: 'scale-tick' }] } });
 
       // Mid-run: kill the first process without warning.
       await waitFor('a third of the sends', async () => ((await rows()).filter((r) => r.status === 'sent').length >= (ACCOUNTS * PER_ACCOUNT) / 3 ? true : undefined), 60_000);
@@ -130,8 +136,13 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
       // Every send settles: sent, or in doubt when the killed process had it in flight.
       const final = await waitFor('every send settled', async () => {
         const all = await rows();
-        return all.every((r) => r.status === 'sent' || r.status === 'in_doubt') ? all : undefined;
+        return all.length === ACCOUNTS * (PER_ACCOUNT + 1) && all.every((r) => r.status === 'sent' || r.status === 'in_doubt') ? all : undefined;
       }, 60_000);
+      // The occurrence fired once for each account: one run each, one message each.
+      const runs = await store.prisma.flowRun.findMany({ where: { flowId: 'scale-tick' } });
+      expect(runs.map((r) => r.occurrenceKey)).toEqual(Array(ACCOUNTS).fill(`cron:${scheduledFor.toISOString()}`));
+      expect(new Set(runs.map((r) => r.accountId)).size).toBe(ACCOUNTS);
+      expect(final.filter((r) => r.flowId === 'scale-tick')).toHaveLength(ACCOUNTS);
       const inDoubt = final.filter((r) => r.status === 'in_doubt');
       for (const row of inDoubt) {
         expect(victimAccounts).toContain(row.accountId);
@@ -140,13 +151,13 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
       expect(inDoubt.length).toBeLessThanOrEqual(victimAccounts.length); // pacing's gap: one send per account in flight
 
       // Seen by the channel: each process prints every send it performed; no text twice, every sent row once.
-      const printed = children.flatMap((c) => [...c.out.matchAll(/"(S-a\d\d-\d)"/g)].map((m) => m[1]!));
+      const printed = children.flatMap((c) => [...c.out.matchAll(/"((?:S-a\d\d-\d|tick 账号\d+))"/g)].map((m) => m[1]!));
       const times = new Map<string, number>();
       for (const text of printed) times.set(text, (times.get(text) ?? 0) + 1);
-      expect([...times.values()].every((n) => n === 1)).toBe(true);
+      expect([...times.entries()].filter(([, n]) => n !== 1)).toEqual([]);
       for (const row of final) {
         const text = (row.payload as { text: string }).text;
-        if (row.status === 'sent') expect(times.get(text)).toBe(1);
+        if (row.status === 'sent') expect(times.get(text), text).toBe(1);
       }
       // The interaction log has one outbound row per sent entry.
       const logged = await store.prisma.interaction.groupBy({ by: ['outboxId'], where: { outboxId: { in: final.map((r) => r.id) } }, _count: true });
