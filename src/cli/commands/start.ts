@@ -82,18 +82,17 @@ export function registerStart(program: Command, io: CliIo, done: CommandResult):
 export async function runStart(options: StartOptions, io: CliIo, signal: AbortSignal): Promise<number> {
   const logger = createLogger({ level: io.env.KOCFLOW_LOG_LEVEL ?? 'warn' });
   const role = options.role ?? parseRole(io.env.KOCFLOW_ROLE ?? 'all');
+  if (role !== 'all' && !storeOptionsFrom(options, io).databaseUrl) {
+    throw new KocError('KOC_ROLE_NEEDS_POSTGRES', `--role ${role} needs PostgreSQL: the embedded store is one process, which runs every role`, {
+      hint: 'set DATABASE_URL to run several kocflow processes (docs/scaling.md), or drop --role',
+    });
+  }
   const { config, configLabel } = readConfig(options.config, io);
   const root = options.playbooks ? resolve(io.cwd, options.playbooks) : playbooksFolder(configLabel.path, config);
   const reloader = new PlaybookReloader(root, logger);
   const { openStore } = await import('../../store/openStore.ts');
   const storeOptions = storeOptionsFrom(options, io);
   const store = await openStore({ ...storeOptions, logger });
-  if (store.kind === 'embedded' && role !== 'all') {
-    await store.close();
-    throw new KocError('KOC_ROLE_NEEDS_POSTGRES', `--role ${role} needs PostgreSQL: the embedded store is one process, which runs every role`, {
-      hint: 'set DATABASE_URL to run several kocflow processes (docs/scaling.md), or drop --role',
-    });
-  }
   // Several processes starting at once: their upserts of the configuration one after the other.
   const { createWorkLock } = await import('../../store/cluster/workLock.ts');
   const startup = <T>(work: () => Promise<T>): Promise<T> => (store.kind === 'postgres' ? createWorkLock(store.pool).startup(work) : work());
