@@ -31,7 +31,48 @@ interface Child {
   proc: ChildProcess;
   out: string;
   id?: string;
+  web?: string;
   exited: Promise<number | null>;
+}
+
+/** A brand folder: `accounts` mock accounts, each with its owner, and a cron flow for every account. */
+function writeBrand(dir: string, accounts: number): void {
+  mkdirSync(join(dir, 'playbooks'), { recursive: true });
+  // The test moves the flow's stored due time to "in a few seconds" (cron is per minute).
+  writeFileSync(join(dir, 'playbooks', 'tick.yaml'), 'id: scale-tick\nname: scale tick\ntrigger: { cron: "0 3 * * *" }\nsteps:\n  - notifyStaff:\n      text: "tick {{account.name}}"\n');
+  const staff = Array.from({ length: accounts }, (_, i) => `  - { id: s${pad(i + 1)}, name: 员工${i + 1}, role: guide, store: sh-001 }`).join('\n');
+  const list = Array.from({ length: accounts }, (_, i) => `  - { id: a${pad(i + 1)}, name: 账号${i + 1}, role: guide, store: sh-001, puppet: mock, owner: s${pad(i + 1)} }`).join('\n');
+  writeFileSync(join(dir, 'kocflow.yaml'), `playbooks: playbooks\nstores:\n  - { id: sh-001, name: 上海店 }\nstaff:\n${staff}\naccounts:\n${list}\ndemo: { traffic: false }\n`);
+}
+
+/** One `kocflow start` OS process on `url`, its output collected (stdout and stderr). */
+function startProcess(dir: string, url: string, name: string, role = 'all'): Child {
+  const proc = spawn(process.execPath, ['--import', pathToFileURL(join(project, 'node_modules/tsx/dist/loader.mjs')).href, join(project, 'src/cli/main.ts'), 'start', '--config', join(dir, 'kocflow.yaml'), '--no-watch', '--no-demo-traffic', '--web-port', '0', '--role', role], {
+    cwd: dir,
+    env: {
+      ...process.env, DATABASE_URL: url, KOCFLOW_LOG_LEVEL: 'warn', KOCFLOW_DATA_DIR: join(dir, name, 'data'),
+      KOCFLOW_LEASE_TTL_MS: String(TTL_MS), KOCFLOW_LEASE_RENEW_MS: String(RENEW_MS), KOCFLOW_POLL_MS: '500',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const child: Child = { proc, out: '', exited: new Promise((r) => proc.once('exit', (code) => r(code))) };
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    child.out += chunk.toString();
+    child.id ??= /^process: (\S+), role /m.exec(child.out)?.[1];
+    child.web ??= /^web: (http:\/\/\S+)/m.exec(child.out)?.[1];
+  });
+  proc.stderr!.on('data', (chunk: Buffer) => { child.out += chunk.toString(); });
+  return child;
+}
+
+async function waitFor<T>(what: string, children: Child[], check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${children.map((c, i) => `--- process ${i} (${c.id})\n${c.out.slice(-3000)}`).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
@@ -45,47 +86,15 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
 
   it('share 12 accounts by lease; a SIGKILLed process\'s accounts move within the bound and every send happens once', async () => {
     const url = await ctx.freshDatabaseUrl();
-    mkdirSync(join(work, 'playbooks'));
-    // A scheduled flow for every account; the test moves its stored due time to "in a few seconds" (cron is per minute).
-    writeFileSync(join(work, 'playbooks', 'tick.yaml'), 'id: scale-tick\nname: scale tick\ntrigger: { cron: "0 3 * * *" }\nsteps:\n  - notifyStaff:\n      text: "tick {{account.name}}"\n');
-    const staff = Array.from({ length: ACCOUNTS }, (_, i) => `  - { id: s${pad(i + 1)}, name: 员工${i + 1}, role: guide, store: sh-001 }`).join('\n');
-    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `  - { id: a${pad(i + 1)}, name: 账号${i + 1}, role: guide, store: sh-001, puppet: mock, owner: s${pad(i + 1)} }`).join('\n');
-    writeFileSync(join(work, 'kocflow.yaml'), `playbooks: playbooks\nstores:\n  - { id: sh-001, name: 上海店 }\nstaff:\n${staff}\naccounts:\n${accounts}\ndemo: { traffic: false }\n`);
-
-    const spawnOne = (n: number): Child => {
-      const proc = spawn(process.execPath, ['--import', pathToFileURL(join(project, 'node_modules/tsx/dist/loader.mjs')).href, join(project, 'src/cli/main.ts'), 'start', '--config', join(work, 'kocflow.yaml'), '--no-watch', '--no-demo-traffic', '--web-port', '0'], {
-        cwd: work,
-        env: {
-          ...process.env, DATABASE_URL: url, KOCFLOW_LOG_LEVEL: 'warn', KOCFLOW_DATA_DIR: join(work, `p${n}`, 'data'),
-          KOCFLOW_LEASE_TTL_MS: String(TTL_MS), KOCFLOW_LEASE_RENEW_MS: String(RENEW_MS), KOCFLOW_POLL_MS: '500',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const child: Child = { proc, out: '', exited: new Promise((r) => proc.once('exit', (code) => r(code))) };
-      proc.stdout!.on('data', (chunk: Buffer) => {
-        child.out += chunk.toString();
-        child.id ??= /^process: (\S+), role all/m.exec(child.out)?.[1];
-      });
-      proc.stderr!.on('data', (chunk: Buffer) => { child.out += chunk.toString(); });
-      return child;
-    };
-    for (let n = 0; n < 3; n++) children.push(spawnOne(n));
+    writeBrand(work, ACCOUNTS);
+    for (let n = 0; n < 3; n++) children.push(startProcess(work, url, `p${n}`));
 
     const store: Store = await openStore({ databaseUrl: url });
     try {
       const leases = async () => store.prisma.accountLease.findMany({ where: { expiresAt: { gt: new Date() } } });
-      const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-        const until = Date.now() + timeoutMs;
-        for (;;) {
-          const value = await check();
-          if (value !== undefined) return value;
-          if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${children.map((c, i) => `--- process ${i} (${c.id})\n${c.out.slice(-3000)}`).join('\n')}`);
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      };
 
       // Balanced: every process up and holding 4 of the 12 accounts.
-      await waitFor('3 processes holding 4 accounts each', async () => {
+      await waitFor('3 processes holding 4 accounts each', children, async () => {
         if (children.some((c) => !c.id)) return undefined;
         const held = await leases();
         const counts = children.map((c) => held.filter((l) => l.ownerId === c.id).length);
@@ -114,7 +123,7 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
       const rows = () => store.prisma.outboxEntry.findMany({ where: { OR: [{ idempotencyKey: { startsWith: 'scale:' } }, { flowId: 'scale-tick' }] } });
 
       // Mid-run: kill the first process without warning.
-      await waitFor('a third of the sends', async () => ((await rows()).filter((r) => r.status === 'sent').length >= (ACCOUNTS * PER_ACCOUNT) / 3 ? true : undefined), 60_000);
+      await waitFor('a third of the sends', children, async () => ((await rows()).filter((r) => r.status === 'sent').length >= (ACCOUNTS * PER_ACCOUNT) / 3 ? true : undefined), 60_000);
       const victim = children[0]!;
       const victimAccounts = (await leases()).filter((l) => l.ownerId === victim.id).map((l) => l.accountId).sort();
       expect(victimAccounts).toHaveLength(ACCOUNTS / 3);
@@ -123,7 +132,7 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
       expect(await victim.exited).toBe(null);
 
       // Its accounts get new owners within the bound (lease TTL + one renewal period; a second for the polling here).
-      const takeoverMs = await waitFor('the killed process\'s accounts taken over', async () => {
+      const takeoverMs = await waitFor('the killed process\'s accounts taken over', children, async () => {
         const held = await leases();
         const moved = victimAccounts.every((id) => held.some((l) => l.accountId === id && l.ownerId !== victim.id));
         return moved ? Date.now() - killedAt : undefined;
@@ -134,7 +143,7 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
       for (const survivor of children.slice(1)) expect(owners.filter((l) => l.ownerId === survivor.id)).toHaveLength(ACCOUNTS / 2);
 
       // Every send settles: sent, or in doubt when the killed process had it in flight.
-      const final = await waitFor('every send settled', async () => {
+      const final = await waitFor('every send settled', children, async () => {
         const all = await rows();
         return all.length === ACCOUNTS * (PER_ACCOUNT + 1) && all.every((r) => r.status === 'sent' || r.status === 'in_doubt') ? all : undefined;
       }, 60_000);
@@ -173,4 +182,46 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
       await store.close();
     }
   }, 110_000);
+
+  it('--role bots, worker and web split the work: the worker fires the schedule, the bots process sends, the web process serves', async () => {
+    const url = await ctx.freshDatabaseUrl();
+    const dir = join(work, 'roles');
+    writeBrand(dir, 4);
+    const roles = ['bots', 'worker', 'web'].map((role) => ({ role, child: startProcess(dir, url, role, role) }));
+    children.push(...roles.map((r) => r.child));
+    const [bots, worker, web] = roles.map((r) => r.child) as [Child, Child, Child];
+    const store: Store = await openStore({ databaseUrl: url });
+    try {
+      await waitFor('the bots process holding the 4 accounts, and every web server up', children, async () => {
+        if (roles.some((r) => !r.child.web)) return undefined;
+        const held = await store.prisma.accountLease.findMany({ where: { expiresAt: { gt: new Date() } } });
+        return held.length === 4 && held.every((l) => l.ownerId === bots.id) ? true : undefined;
+      }, 60_000);
+      // Every role answers /healthz; only the web role has the till API.
+      expect(await (await fetch(`${web.web}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${bots.web}/healthz`)).json()).toEqual({ status: 'ok', role: 'bots', process: bots.id, accounts: ['a01', 'a02', 'a03', 'a04'] });
+      expect(await (await fetch(`${worker.web}/healthz`)).json()).toEqual({ status: 'ok', role: 'worker', process: worker.id, accounts: [] });
+      expect((await fetch(`${web.web}/api/redemptions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
+      expect((await fetch(`${bots.web}/api/redemptions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(404);
+
+      const scheduledFor = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000);
+      await store.prisma.flowSchedule.updateMany({ where: { flowId: 'scale-tick' }, data: { nextDueAt: scheduledFor } });
+      const sent = await waitFor('the 4 scheduled messages sent', children, async () => {
+        const rows = await store.prisma.outboxEntry.findMany({ where: { flowId: 'scale-tick', status: 'sent' } });
+        return rows.length === 4 ? rows : undefined;
+      }, 30_000);
+      expect(new Set(sent.map((r) => r.claimedBy))).toEqual(new Set([bots.id]));
+      // The runs started in the worker (its live log), the sends went out from the bots process (its live log).
+      expect(worker.out.match(/▶ scale-tick: run started/g)).toHaveLength(4);
+      expect(bots.out).not.toMatch(/▶ scale-tick/);
+      expect(bots.out.match(/"tick 账号\d"/g)).toHaveLength(4);
+      expect(worker.out + web.out).not.toMatch(/"tick 账号/);
+
+      for (const { child } of roles) child.proc.kill('SIGTERM');
+      expect(await Promise.all(roles.map((r) => r.child.exited))).toEqual([0, 0, 0]);
+      expect(await store.prisma.accountLease.count()).toBe(0);
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
 }, { kinds: ['postgres'] });
