@@ -15,6 +15,14 @@ describe('kocflow start --role', () => {
       .rejects.toMatchObject({ code: 'KOC_ROLE_NEEDS_POSTGRES', message: expect.stringContaining('--role bots needs PostgreSQL') });
   }, 60_000);
 
+  it('checks the lease settings before it connects to anything', async () => {
+    const pg = { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' };
+    await expect(runStart({ watch: false }, io({ ...pg, KOCFLOW_LEASE_TTL_MS: '20s' }), new AbortController().signal))
+      .rejects.toMatchObject({ code: 'KOC_CONFIG_INVALID', message: 'KOCFLOW_LEASE_TTL_MS must be a whole number of milliseconds (at least 100), not "20s"' });
+    await expect(runStart({ watch: false }, io({ ...pg, KOCFLOW_LEASE_RENEW_MS: '15000' }), new AbortController().signal))
+      .rejects.toMatchObject({ code: 'KOC_CONFIG_INVALID', message: 'KOCFLOW_LEASE_TTL_MS (20000) must be more than twice KOCFLOW_LEASE_RENEW_MS (15000)' });
+  });
+
   it('names the roles when KOCFLOW_ROLE is not one of them', async () => {
     await expect(runStart({ watch: false }, io({ KOCFLOW_ROLE: 'sender' }), new AbortController().signal))
       .rejects.toMatchObject({ code: 'KOC_CLI_USAGE', message: '--role must be one of all, bots, worker, web, not "sender"' });

@@ -17,6 +17,8 @@ import type { RuntimeAccount } from '../../runtime/app.ts';
 import type { PuppetHandle } from '../../bot/puppetHandle.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import type { ProcessRole } from '../../store/cluster/leases.ts';
+import { DEFAULT_LEASE_RENEW_MS, DEFAULT_LEASE_TTL_MS } from '../../runtime/leaseKeeper.ts';
+import { z } from 'zod';
 import type { CommandResult } from '../main.ts';
 import { addStoreOptions, storeOptionsFrom } from '../storeOptions.ts';
 
@@ -87,6 +89,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       hint: 'set DATABASE_URL to run several kocflow processes (docs/scaling.md), or drop --role',
     });
   }
+  const cluster = storeOptionsFrom(options, io).databaseUrl ? clusterOptions(role, io.env) : undefined;
   const { config, configLabel } = readConfig(options.config, io);
   const root = options.playbooks ? resolve(io.cwd, options.playbooks) : playbooksFolder(configLabel.path, config);
   const reloader = new PlaybookReloader(root, logger);
@@ -150,7 +153,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     const running = await startRuntime({
       prisma: store.prisma, driver: store, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
       clock: systemClock, logger, optOutWords: config.optOutWords,
-      ...(store.kind === 'postgres' ? { cluster: clusterOptions(role, io.env) } : {}),
+      ...(cluster ? { cluster } : {}),
       koc: { linkBase: config.web.publicUrl ?? `http://${config.web.host}:${webPort}`, ...(kocDemo ? { evaluateCron: '* * * * *' } : {}) },
       liveLog: { write: (line) => io.out(line), showText: mockIds.size === config.accounts.length },
       onBotStatus: (accountId, botStatus) => {
@@ -232,21 +235,29 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
   return EXIT.ok;
 }
 
-/** Lease timings from the environment (ops may shorten the takeover bound; tests do). */
+/** A duration setting in milliseconds from the environment: unset or empty means the default. */
+const msSetting = z.string().optional().transform((raw, ctx) => {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 100) {
+    ctx.addIssue({ code: 'custom', message: `must be a whole number of milliseconds (at least 100), not "${raw}"` });
+    return z.NEVER;
+  }
+  return value;
+});
+const clusterEnv = z.object({ KOCFLOW_LEASE_TTL_MS: msSetting, KOCFLOW_LEASE_RENEW_MS: msSetting, KOCFLOW_POLL_MS: msSetting });
+
+/** Lease timings from the environment (ops may shorten the takeover bound; tests do), checked before anything starts. */
 function clusterOptions(role: ProcessRole, env: CliIo['env']) {
-  const ms = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 100) throw new KocError('KOC_CONFIG_INVALID', `${name} must be a whole number of milliseconds (at least 100), not "${raw}"`);
-    return value;
-  };
-  const ttl = ms('KOCFLOW_LEASE_TTL_MS');
-  const renew = ms('KOCFLOW_LEASE_RENEW_MS');
-  const poll = ms('KOCFLOW_POLL_MS');
-  if (ttl !== undefined && ttl <= 2 * (renew ?? 5000)) {
-    throw new KocError('KOC_CONFIG_INVALID', `KOCFLOW_LEASE_TTL_MS (${ttl}) must be more than twice KOCFLOW_LEASE_RENEW_MS (${renew ?? 5000})`, {
-      hint: 'a lease must survive a late renewal; the defaults are 20000 and 5000',
+  const parsed = clusterEnv.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new KocError('KOC_CONFIG_INVALID', `${String(issue.path[0])} ${issue.message}`, { hint: 'unset it for the default (docs/scaling.md, "Deploying")' });
+  }
+  const { KOCFLOW_LEASE_TTL_MS: ttl, KOCFLOW_LEASE_RENEW_MS: renew, KOCFLOW_POLL_MS: poll } = parsed.data;
+  if ((ttl ?? DEFAULT_LEASE_TTL_MS) <= 2 * (renew ?? DEFAULT_LEASE_RENEW_MS)) {
+    throw new KocError('KOC_CONFIG_INVALID', `KOCFLOW_LEASE_TTL_MS (${ttl ?? DEFAULT_LEASE_TTL_MS}) must be more than twice KOCFLOW_LEASE_RENEW_MS (${renew ?? DEFAULT_LEASE_RENEW_MS})`, {
+      hint: `a lease must survive a late renewal; the defaults are ${DEFAULT_LEASE_TTL_MS} and ${DEFAULT_LEASE_RENEW_MS}`,
     });
   }
   return { role, ...(ttl ? { leaseTtlMs: ttl } : {}), ...(renew ? { leaseRenewMs: renew } : {}), ...(poll ? { pollMs: poll } : {}) };
