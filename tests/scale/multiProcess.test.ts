@@ -131,13 +131,14 @@ describeEachStore('several kocflow processes on PostgreSQL', (ctx) => {
       const killedAt = Date.now();
       expect(await victim.exited).toBe(null);
 
-      // Its accounts get new owners within the bound (lease TTL + one renewal period; a second for the polling here).
+      // Its accounts get new owners within the bound.
       const takeoverMs = await waitFor('the killed process\'s accounts taken over', children, async () => {
         const held = await leases();
         const moved = victimAccounts.every((id) => held.some((l) => l.accountId === id && l.ownerId !== victim.id));
         return moved ? Date.now() - killedAt : undefined;
       }, 30_000);
-      expect(takeoverMs).toBeLessThanOrEqual(TTL_MS + RENEW_MS + 1_000);
+      // Bound: TTL + one renewal period, plus a cycle's own time and this loop's polling (slack for a loaded CI machine).
+      expect(takeoverMs).toBeLessThanOrEqual(TTL_MS + 2 * RENEW_MS);
       const owners = await leases();
       expect(owners).toHaveLength(ACCOUNTS);
       for (const survivor of children.slice(1)) expect(owners.filter((l) => l.ownerId === survivor.id)).toHaveLength(ACCOUNTS / 2);
