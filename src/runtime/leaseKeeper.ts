@@ -101,11 +101,13 @@ export class LeaseKeeper {
     }
   }
 
-  #schedule(): void {
+  /** The next cycle starts renewEveryMs after this one started (a slow cycle does not stretch the period). */
+  #schedule(delay = this.#every): void {
     if (this.#stopped) return;
     this.#timer = this.#timers.setTimeout(() => {
-      this.#runCycle().finally(() => this.#schedule());
-    }, this.#every);
+      const started = this.#now();
+      this.#runCycle().finally(() => this.#schedule(Math.max(0, this.#every - (this.#now() - started))));
+    }, delay);
   }
 
   #runCycle(): Promise<void> {
