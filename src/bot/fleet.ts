@@ -31,6 +31,19 @@ export class Fleet {
     await Promise.all(accounts.map((account) => this.#bots.get(account.id)!.start()));
   }
 
+  /**
+   * Stops these accounts' bots and forgets them (several processes: the account's lease moved to another process;
+   * `start` may bring it back later with a new bot).
+   */
+  async stopAccounts(accountIds: readonly string[]): Promise<void> {
+    const bots = accountIds.flatMap((id) => {
+      const bot = this.#bots.get(id);
+      this.#bots.delete(id);
+      return bot ? [bot] : [];
+    });
+    await Promise.all(bots.map((bot) => bot.stop()));
+  }
+
   get(accountId: string): AccountBot | undefined {
     return this.#bots.get(accountId);
   }

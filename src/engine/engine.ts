@@ -21,6 +21,18 @@ export interface TickStats extends DispatchStats {
   runsStarted: number;
 }
 
+/**
+ * What a tick does; both by default (one process does everything). Several processes on PostgreSQL split it
+ * (docs/scaling.md): `scheduled` — cron schedules, waiting runs, assist reminders — in one process at a time;
+ * `dispatch` — the sends the store's scope lets this process claim.
+ */
+export interface TickOptions {
+  /** @default true */
+  scheduled?: boolean;
+  /** @default true */
+  dispatch?: boolean;
+}
+
 const DEFAULT_OPT_OUT_WORDS = ['退订', 'TD'];
 const DEFAULT_ASSIST_REMIND_AFTER_MS = 4 * 60 * 60_000;
 const RUN_BATCH = 500;
@@ -133,10 +145,16 @@ export class Engine {
    * sends read with it are dispatched as read unless a schedule fired or a run advanced first (they may have queued
    * more sends due now), in which case the dispatcher reads them again.
    */
-  async tick(): Promise<TickStats> {
+  async tick(options: TickOptions = {}): Promise<TickStats> {
     const now = this.#deps.clock.now();
+    if (options.scheduled === false) {
+      // Another process does the scheduled work (docs/scaling.md): only this process's sends.
+      const dispatch = options.dispatch === false ? { sent: 0, deferred: 0, skipped: 0, failed: 0, retried: 0 } : await dispatchDue(this.#deps, this.#set, now);
+      return { ...dispatch, runsAdvanced: 0, runsStarted: 0 };
+    }
     const remindAfter = this.#deps.assistRemindAfterMs ?? DEFAULT_ASSIST_REMIND_AFTER_MS;
-    const work = await this.#deps.store.dueWork(now, { runs: RUN_BATCH, outbox: DISPATCH_BATCH }, new Date(now.getTime() - remindAfter));
+    const dispatches = options.dispatch !== false;
+    const work = await this.#deps.store.dueWork(now, { runs: RUN_BATCH, outbox: dispatches ? DISPATCH_BATCH : 0 }, new Date(now.getTime() - remindAfter));
     let runsStarted = 0;
     for (const occurrence of await takeDueOccurrences(this.#set, this.#deps, now, work.schedules)) runsStarted += await this.#fire(occurrence, now);
     let runsAdvanced = 0;
@@ -149,7 +167,7 @@ export class Engine {
     }
     await this.#remindAssistCards(now, work.reminders);
     const unchanged = work.schedules.length === 0 && runsAdvanced === 0 && work.reminders.length === 0;
-    const dispatch = await dispatchDue(this.#deps, this.#set, now, unchanged ? work.outbox : undefined);
+    const dispatch = dispatches ? await dispatchDue(this.#deps, this.#set, now, unchanged ? work.outbox : undefined) : { sent: 0, deferred: 0, skipped: 0, failed: 0, retried: 0 };
     return { ...dispatch, runsAdvanced, runsStarted };
   }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Mutex } from 'async-mutex';
 import { Fleet } from '../bot/fleet.ts';
@@ -30,6 +31,9 @@ import { Fission } from './fission.ts';
 import { createReferrals } from '../store/referral/index.ts';
 import type { ReferralService } from '../referral/ports.ts';
 import { KocProgram } from './koc/program.ts';
+import { BOT_ROLES, createClusterStore, type ProcessRole } from '../store/cluster/index.ts';
+import { KocError } from '../shared/errors.ts';
+import { LeaseKeeper } from './leaseKeeper.ts';
 
 /**
  * The running product in one process: the fleet of bots, the engine and its driver, staff commands, the live log.
@@ -72,11 +76,30 @@ export interface RuntimeOptions {
   onBotStatus?(accountId: string, status: BotStatus): void;
   /** Told about every inbound event once it was handled (tests wait on it). */
   onInbound?(event: ChannelEvent, outcome: { command?: string; runsStarted: number }): void;
+  /**
+   * Several processes on PostgreSQL (docs/scaling.md): this process's role, its account leases, the scheduled-work
+   * lock. Needs `driver` to be the PostgreSQL store. Undefined: this process does everything alone (embedded store).
+   */
+  cluster?: ClusterOptions;
   /** The KOC program: where tracking links live (`/code`, {{staff.link}}), and a cron replacing the tiers file's `evaluate`. */
   koc?: { linkBase?: string; evaluateCron?: string };
 }
 
+export interface ClusterOptions {
+  role: ProcessRole;
+  /** A lease not renewed for this long may be taken over. @default 20 s */
+  leaseTtlMs?: number;
+  /** @default 5 s */
+  leaseRenewMs?: number;
+  /** The driver looks at the store at least this often (sends queued by another process). @default 1 s */
+  pollMs?: number;
+}
+
 export interface Runtime {
+  /** This process as leases and outbox claims name it. */
+  processId: string;
+  /** Several processes: this process's account leases (undefined in one process, and for the worker and web roles). */
+  leases?: LeaseKeeper;
   /** The referral loop (codes, attribution, redemption) on this runtime's store. */
   referrals: ReferralService;
   /** The KOC program (tiers, tasks, participation points, the leaderboard). */
@@ -99,7 +122,23 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { prisma, clock, logger } = options;
   const mutex = new Mutex();
-  const store = createEngineStore(prisma, { logger, claimedBy: options.processId ?? `${hostname()}:${process.pid}`, ...(options.driver ? { driver: options.driver } : {}) });
+  const { cluster } = options;
+  if (cluster && options.driver?.kind !== 'postgres') {
+    throw new KocError('KOC_ROLE_NEEDS_POSTGRES', `kocflow can run as several processes (role ${cluster.role}) only on PostgreSQL`, {
+      hint: 'set DATABASE_URL; the embedded store is one process, which runs every role (--role all)',
+    });
+  }
+  const processId = options.processId ?? (cluster ? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` : `${hostname()}:${process.pid}`);
+  const runsBots = !cluster || BOT_ROLES.includes(cluster.role);
+  const runsScheduled = !cluster || cluster.role === 'all' || cluster.role === 'worker';
+  const shared = cluster && options.driver?.kind === 'postgres' ? createClusterStore(options.driver.pool) : undefined;
+  let keeper: LeaseKeeper | undefined;
+  const scope = cluster ? { ownerId: processId, ownedAccounts: () => keeper?.owned() ?? [], scheduled: runsScheduled } : undefined;
+  const store = createEngineStore(prisma, {
+    logger, claimedBy: processId, ...(options.driver ? { driver: options.driver } : {}), ...(scope ? { scope } : {}),
+  });
+  /** Concurrent starters' upserts (schedules, versions, referral codes) one after the other. */
+  const startup = <T>(work: () => Promise<T>): Promise<T> => (shared ? shared.workLock.startup(work) : work());
 
   // A pause set in chat survives restarts: it lives in accounts.status.
   const paused = new Set((await prisma.account.findMany({ where: { status: 'paused' }, select: { id: true } })).map((a) => a.id));
@@ -148,7 +187,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // Every KOC has an exclusive referral code before the first customer can send one.
   const referrals = createReferrals(prisma, { playbooks: () => options.reloader.current() });
-  await referrals.ensureReferralCodes(clock.now());
+  await startup(() => referrals.ensureReferralCodes(clock.now()));
 
   // The KOC program reaches a KOC through the account they own or command (src/koc/reach.ts).
   const koc = new KocProgram({
@@ -169,7 +208,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(live ? { observer: live.observer() } : {}),
     ...(options.assistRemindAfterMs ? { assistRemindAfterMs: options.assistRemindAfterMs } : {}),
   }, options.reloader.current());
-  await engine.start();
+  await startup(() => engine!.start());
   const running = engine;
 
   // The domain services' time-based work ticks with the engine (src/runtime/dueWork.ts).
@@ -178,8 +217,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(live ? { onOutcome: (accountId: string, line: string) => live.note(accountId, line) } : {}),
   });
   const dueWork: DueWork[] = [fission, ...koc.dueWork];
-  const driven = withDueWork(running, dueWork, clock, logger);
-  const driver = new EngineDriver(driven, { clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}) });
+  let driven = withDueWork(running, dueWork, clock, logger);
+  if (shared) {
+    // Several processes: the scheduled part of a tick (schedules, runs, reminders, the services' due work) in one
+    // process at a time, under the work lock; the sends of this process's accounts in every tick.
+    const scheduled = withDueWork({ tick: () => running.tick({ scheduled: true, dispatch: runsBots }), nextDueAt: () => running.nextDueAt() }, dueWork, clock, logger);
+    driven = {
+      async tick() {
+        if (runsScheduled) {
+          const done = await shared.workLock.tryWith(() => scheduled.tick());
+          if (done) return done;
+        }
+        return running.tick({ scheduled: false, dispatch: runsBots });
+      },
+      nextDueAt: () => (runsScheduled ? scheduled.nextDueAt() : running.nextDueAt()),
+    };
+  }
+  const driver = new EngineDriver(driven, {
+    clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}), ...(cluster ? { maxSleepMs: cluster.pollMs ?? 1000 } : {}),
+  });
   const unsubscribe = options.reloader.onChange((set) => {
     mutex.runExclusive(() => running.updatePlaybooks(set)).then(
       () => driver.kick(),
@@ -210,10 +266,35 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   });
 
-  if (options.startDriver !== false) driver.start();
-  await fleet.start(options.accounts.map((a) => ({ id: a.profile.id, name: a.profile.name, makePuppet: a.makePuppet })));
+  const fleetAccount = (a: RuntimeAccount) => ({ id: a.profile.id, name: a.profile.name, makePuppet: a.makePuppet });
+  if (options.startDriver !== false && cluster?.role !== 'web') driver.start();
+  if (shared && runsBots) {
+    // Several processes: bots only for the accounts this process holds a lease on (src/runtime/leaseKeeper.ts).
+    const byId = new Map(options.accounts.map((a) => [a.profile.id, a]));
+    keeper = new LeaseKeeper({
+      leases: shared.leases, processId, role: cluster!.role, accounts: options.accounts.map((a) => a.profile.id), mutex, logger,
+      ...(cluster!.leaseTtlMs ? { ttlMs: cluster!.leaseTtlMs } : {}),
+      ...(cluster!.leaseRenewMs ? { renewEveryMs: cluster!.leaseRenewMs } : {}),
+      onTakenOver: async (ids) => {
+        const doubtful = await shared.markTakenOverInDoubt(processId, ids, clock.now());
+        if (doubtful > 0) logger.warn({ process: processId, accounts: ids, count: doubtful }, 'sends in flight under the previous owner are in doubt; resolve them in the outbox');
+      },
+      onGained: async (ids) => {
+        // A pause set through the previous owner is in the store (accounts.status): this process sends now, so it reads it.
+        const pausedNow = new Set((await prisma.account.findMany({ where: { id: { in: ids }, status: 'paused' }, select: { id: true } })).map((a) => a.id));
+        for (const id of ids) accounts.setPaused(id, pausedNow.has(id) ? clock.now() : null);
+        await fleet.start(ids.map((id) => fleetAccount(byId.get(id)!)));
+        driver.kick();
+      },
+      onLost: (ids) => fleet.stopAccounts(ids),
+    });
+    await keeper.start();
+  } else if (!cluster) {
+    await fleet.start(options.accounts.map(fleetAccount));
+  }
 
   return {
+    processId, ...(keeper ? { leases: keeper } : {}),
     referrals, koc, raise: (event) => inbound!.handle(event),
     fleet, engine: running, store, accounts, driver, inbound,
     tick: () => mutex.runExclusive(() => driven.tick()),
@@ -221,6 +302,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async stop() {
       unsubscribe();
       await driver.stop();
+      await keeper?.stop(); // its bots stop, then its leases are released: another process takes them at once
       await fleet.stop();
       await Promise.all([...statusWrites]);
     },

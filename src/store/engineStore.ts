@@ -26,7 +26,7 @@
 import type { EngineStore } from '../engine/ports.ts';
 import { silentLogger, type Logger } from '../shared/logger.ts';
 import type { PrismaClient } from './generated/client.ts';
-import type { EngineStoreContext } from './engine/context.ts';
+import type { EngineStoreContext, StoreScope } from './engine/context.ts';
 import { duePart } from './engine/due.ts';
 import { interactionsPart } from './engine/interactions.ts';
 import { outboxPart } from './engine/outbox.ts';
@@ -47,6 +47,8 @@ export interface EngineStoreOptions {
    * ~0.3 ms a statement faster than through Prisma (./engine/sql.ts). Without it, everything goes through Prisma.
    */
   driver?: SqlDriver;
+  /** Several processes on PostgreSQL: what this process may dispatch (./engine/context.ts, docs/scaling.md). */
+  scope?: StoreScope;
 }
 
 export function createEngineStore(prisma: PrismaClient, options: EngineStoreOptions = {}): EngineStore {
@@ -55,6 +57,7 @@ export function createEngineStore(prisma: PrismaClient, options: EngineStoreOpti
     sql: options.driver ? driverSql(options.driver) : prismaSql(prisma),
     logger: options.logger ?? silentLogger(),
     claimedBy: options.claimedBy ?? null,
+    scope: options.scope,
   };
   const versions = versionsPart(context);
   return {

@@ -16,6 +16,9 @@ import { readConfig } from '../configOption.ts';
 import type { RuntimeAccount } from '../../runtime/app.ts';
 import type { PuppetHandle } from '../../bot/puppetHandle.ts';
 import { EXIT, type CliIo } from '../io.ts';
+import type { ProcessRole } from '../../store/cluster/leases.ts';
+import { DEFAULT_LEASE_RENEW_MS, DEFAULT_LEASE_TTL_MS } from '../../runtime/leaseKeeper.ts';
+import { z } from 'zod';
 import type { CommandResult } from '../main.ts';
 import { addStoreOptions, storeOptionsFrom } from '../storeOptions.ts';
 
@@ -29,6 +32,19 @@ export interface StartOptions {
   demoTraffic?: boolean;
   /** Overrides the config's web.port (0: any free port). */
   webPort?: number;
+  /** all (default) | bots | worker | web: several processes on PostgreSQL split the work (docs/scaling.md). */
+  role?: ProcessRole;
+}
+
+const ROLES: readonly ProcessRole[] = ['all', 'bots', 'worker', 'web'];
+
+function parseRole(value: string): ProcessRole {
+  if (!(ROLES as readonly string[]).includes(value)) {
+    throw new KocError('KOC_CLI_USAGE', `--role must be one of ${ROLES.join(', ')}, not "${value}"`, {
+      hint: 'all runs everything; bots: the accounts this process leases and their sends; worker: schedules and runs; web: the till API, tracking links and /healthz',
+    });
+  }
+  return value as ProcessRole;
 }
 
 /**
@@ -45,6 +61,7 @@ export function registerStart(program: Command, io: CliIo, done: CommandResult):
       .option('--playbooks <dir>', 'the playbook folder (default: the config\'s `playbooks`)')
       .option('--no-watch', 'do not watch the playbook folder for changes')
       .option('--no-demo-traffic', 'no synthetic customers on the mock accounts')
+      .option('--role <role>', 'what this process does: all (default), bots, worker or web; other than all needs DATABASE_URL (docs/scaling.md)', parseRole)
       .option('--web-port <port>', 'the web server\'s port (default: the config\'s web.port, 8720; 0: any free port)', (v) => {
         const port = Number(v);
         if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new KocError('KOC_CLI_USAGE', `--web-port must be a port number, not "${v}"`);
@@ -66,12 +83,22 @@ export function registerStart(program: Command, io: CliIo, done: CommandResult):
 
 export async function runStart(options: StartOptions, io: CliIo, signal: AbortSignal): Promise<number> {
   const logger = createLogger({ level: io.env.KOCFLOW_LOG_LEVEL ?? 'warn' });
+  const role = options.role ?? parseRole(io.env.KOCFLOW_ROLE ?? 'all');
+  if (role !== 'all' && !storeOptionsFrom(options, io).databaseUrl) {
+    throw new KocError('KOC_ROLE_NEEDS_POSTGRES', `--role ${role} needs PostgreSQL: the embedded store is one process, which runs every role`, {
+      hint: 'set DATABASE_URL to run several kocflow processes (docs/scaling.md), or drop --role',
+    });
+  }
+  const cluster = storeOptionsFrom(options, io).databaseUrl ? clusterOptions(role, io.env) : undefined;
   const { config, configLabel } = readConfig(options.config, io);
   const root = options.playbooks ? resolve(io.cwd, options.playbooks) : playbooksFolder(configLabel.path, config);
   const reloader = new PlaybookReloader(root, logger);
   const { openStore } = await import('../../store/openStore.ts');
   const storeOptions = storeOptionsFrom(options, io);
   const store = await openStore({ ...storeOptions, logger });
+  // Several processes starting at once: their upserts of the configuration one after the other.
+  const { createWorkLock } = await import('../../store/cluster/workLock.ts');
+  const startup = <T>(work: () => Promise<T>): Promise<T> => (store.kind === 'postgres' ? createWorkLock(store.pool).startup(work) : work());
   let runtime: Awaited<ReturnType<typeof import('../../runtime/app.ts').startRuntime>> | undefined;
   let traffic: import('../../demo/traffic.ts').DemoTraffic | undefined;
   let watcher: ReturnType<typeof watchPlaybookFolder> | undefined;
@@ -84,7 +111,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     printPlaybooks(io, relative(io.cwd, root) || '.', reloader.current());
 
     const now = systemClock.now();
-    const synced = await syncConfigToStore(store.prisma, config, now);
+    const synced = await startup(() => syncConfigToStore(store.prisma, config, now));
     const staffNames = new Map(config.staff.map((s) => [s.id, s.name]));
     const puppetRoot = join(options.dataDir ? resolve(io.cwd, options.dataDir) : resolve(io.cwd, io.env.KOCFLOW_DATA_DIR ?? '.kocflow/data'), '..', 'puppets');
 
@@ -104,13 +131,14 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       io.out(`account ${account.id.padEnd(12)} ${account.role.padEnd(10)} ${how}\n`);
     }
 
-    const withTraffic = options.demoTraffic !== false && config.demo.traffic && mockIds.size > 0;
+    const runsBots = role === 'all' || role === 'bots';
+    const withTraffic = options.demoTraffic !== false && config.demo.traffic && mockIds.size > 0 && runsBots;
     // An all-mock demo shows the KOC program at work within a minute: a seeded history and tiers evaluated every
     // minute by the real evaluator. Never with a real account in the run.
     const kocDemo = withTraffic && mockIds.size === config.accounts.length && reloader.current().tiers !== undefined;
     if (kocDemo) {
       const { seedDemoKocHistory } = await import('../../demo/kocSeed.ts');
-      await seedDemoKocHistory(store.prisma, reloader.current().tiers!.document, now);
+      await startup(() => seedDemoKocHistory(store.prisma, reloader.current().tiers!.document, now));
     }
     const webPort = options.webPort ?? config.web.port;
     // Read before any bot starts: a malformed key list stops kocflow at once, with the fix.
@@ -120,6 +148,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     const running = await startRuntime({
       prisma: store.prisma, driver: store, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
       clock: systemClock, logger, optOutWords: config.optOutWords,
+      ...(cluster ? { cluster } : {}),
       koc: { linkBase: config.web.publicUrl ?? `http://${config.web.host}:${webPort}`, ...(kocDemo ? { evaluateCron: '* * * * *' } : {}) },
       liveLog: { write: (line) => io.out(line), showText: mockIds.size === config.accounts.length },
       onBotStatus: (accountId, botStatus) => {
@@ -127,6 +156,10 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       },
     });
     runtime = running;
+    if (store.kind === 'postgres') {
+      const held = running.leases?.owned().length;
+      io.out(`process: ${running.processId}, role ${role}${held === undefined ? '' : `, holding ${held} of ${config.accounts.length} account leases (the others are held by other processes or taken over when free)`}\n`);
+    }
     reloader.onChange((set) => io.out(`playbooks reloaded: ${set.flows.size} flows\n`));
 
     if (withTraffic) {
@@ -156,35 +189,46 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
       traffic.start();
     }
 
-    const { createWebServer } = await import('../../web/server.ts');
-    const { RedemptionGuard } = await import('../../referral/guard.ts');
-    web = createWebServer({
-      referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
-      raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
-      landing: landingPages(config.staff, dirname(configLabel.path)),
-      dashboard: {
-        prisma: store.prisma, clock: systemClock, logger,
-        runtime: {
-          botStatuses: () => running.fleet.statuses(),
-          playbooks: () => reloader.current(),
-          leaderboard: (at) => running.koc.leaderboard(at),
-          notes: running.koc.notes,
-          kick: () => running.driver.kick(),
+    let dashboardLine: string | undefined;
+    if (role === 'all' || role === 'web') {
+      const { createWebServer } = await import('../../web/server.ts');
+      const { RedemptionGuard } = await import('../../referral/guard.ts');
+      web = createWebServer({
+        referrals: running.referrals, guard: new RedemptionGuard({ clock: systemClock }), tillKeys, stores: new Set(config.stores.map((s) => s.id)),
+        raise: (event) => running.raise(event), prisma: store.prisma, clock: systemClock, logger,
+        landing: landingPages(config.staff, dirname(configLabel.path)),
+        dashboard: {
+          prisma: store.prisma, clock: systemClock, logger,
+          runtime: {
+            botStatuses: () => running.fleet.statuses(),
+            playbooks: () => reloader.current(),
+            leaderboard: (at) => running.koc.leaderboard(at),
+            notes: running.koc.notes,
+            kick: () => running.driver.kick(),
+          },
+          simulationsDir: resolve(io.cwd, io.env.KOCFLOW_SIMULATIONS_DIR ?? '.kocflow/simulations'),
+          auth: { secureCookies: config.web.publicUrl?.startsWith('https://') ?? false },
         },
-        simulationsDir: resolve(io.cwd, io.env.KOCFLOW_SIMULATIONS_DIR ?? '.kocflow/simulations'),
-        auth: { secureCookies: config.web.publicUrl?.startsWith('https://') ?? false },
-      },
-      bots: () => [...running.fleet.statuses()].map(([accountId, bot]) => ({ accountId, state: bot.state })),
-    });
-    const address = await listen(web, config.web.host, webPort);
-    io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz, /metrics\n`);
+        bots: () => [...running.fleet.statuses()].map(([accountId, bot]) => ({ accountId, state: bot.state })),
+      });
+      const address = await listen(web, config.web.host, webPort);
+      io.out(`web: ${address} — till API POST /api/redemptions (${tillKeys.size} key${tillKeys.size === 1 ? '' : 's'} in ${config.web.tillKeysEnv}), tracking links /r/CODE, /healthz, /metrics\n`);
+      const { countUsers } = await import('../../store/dashboard/users.ts');
+      dashboardLine = (await countUsers(store.prisma)) > 0
+        ? `dashboard: ${address}/ (log in with a user from kocflow user add)\n`
+        : `dashboard: ${address}/ needs a user first: kocflow user add NAME --role admin (the page says so until one exists)\n`;
+    } else {
+      // Roles without the web server still answer /healthz (the image's health check), with what this process holds.
+      const { default: Fastify } = await import('fastify');
+      web = Fastify();
+      web.get('/healthz', async () => ({ status: 'ok', role, process: running.processId, accounts: running.leases?.owned() ?? [] }));
+      const address = await listen(web, config.web.host, webPort);
+      io.out(`web: ${address} — /healthz only (role ${role})\n`);
+    }
 
     watcher = options.watch ? watchPlaybookFolder(reloader, root) : undefined;
     await watcher?.ready;
-    const { countUsers } = await import('../../store/dashboard/users.ts');
-    io.out((await countUsers(store.prisma)) > 0
-      ? `dashboard: ${address}/ (log in with a user from kocflow user add)\n`
-      : `dashboard: ${address}/ needs a user first: kocflow user add NAME --role admin (the page says so until one exists)\n`);
+    if (dashboardLine) io.out(dashboardLine);
     if (withTraffic) io.out('demo: synthetic customers add the mock accounts (some with a KOC\'s referral code), ask prices, join 车友会 groups and opt out; edit a playbook to see it reload\n');
     if (kocDemo) io.out('demo: KOCs look at /tasks, accept and submit tasks and chat in the groups; tiers are evaluated every minute (a seeded history promotes the lowest KOC)\n');
     io.out(options.watch ? `watching ${relative(io.cwd, root) || '.'} for changes; press Ctrl-C to stop\n` : 'press Ctrl-C to stop\n');
@@ -202,6 +246,34 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
   }
   io.out('stopped cleanly\n');
   return EXIT.ok;
+}
+
+/** A duration setting in milliseconds from the environment: unset or empty means the default. */
+const msSetting = z.string().optional().transform((raw, ctx) => {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 100) {
+    ctx.addIssue({ code: 'custom', message: `must be a whole number of milliseconds (at least 100), not "${raw}"` });
+    return z.NEVER;
+  }
+  return value;
+});
+const clusterEnv = z.object({ KOCFLOW_LEASE_TTL_MS: msSetting, KOCFLOW_LEASE_RENEW_MS: msSetting, KOCFLOW_POLL_MS: msSetting });
+
+/** Lease timings from the environment (ops may shorten the takeover bound; tests do), checked before anything starts. */
+function clusterOptions(role: ProcessRole, env: CliIo['env']) {
+  const parsed = clusterEnv.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new KocError('KOC_CONFIG_INVALID', `${String(issue.path[0])} ${issue.message}`, { hint: 'unset it for the default (docs/scaling.md, "Deploying")' });
+  }
+  const { KOCFLOW_LEASE_TTL_MS: ttl, KOCFLOW_LEASE_RENEW_MS: renew, KOCFLOW_POLL_MS: poll } = parsed.data;
+  if ((ttl ?? DEFAULT_LEASE_TTL_MS) <= 2 * (renew ?? DEFAULT_LEASE_RENEW_MS)) {
+    throw new KocError('KOC_CONFIG_INVALID', `KOCFLOW_LEASE_TTL_MS (${ttl ?? DEFAULT_LEASE_TTL_MS}) must be more than twice KOCFLOW_LEASE_RENEW_MS (${renew ?? DEFAULT_LEASE_RENEW_MS})`, {
+      hint: `a lease must survive a late renewal; the defaults are ${DEFAULT_LEASE_TTL_MS} and ${DEFAULT_LEASE_RENEW_MS}`,
+    });
+  }
+  return { role, ...(ttl ? { leaseTtlMs: ttl } : {}), ...(renew ? { leaseRenewMs: renew } : {}), ...(poll ? { pollMs: poll } : {}) };
 }
 
 async function makePuppet(

@@ -15,6 +15,22 @@ export interface EngineStoreContext {
   logger: Logger;
   /** Recorded as `claimed_by` when this process claims an outbox entry (markSending). */
   claimedBy: string | null;
+  /** Several processes on PostgreSQL (docs/scaling.md): what this one may dispatch. Undefined: everything (one process). */
+  scope?: StoreScope | undefined;
+}
+
+/**
+ * One process among several on PostgreSQL (docs/scaling.md). Its sends are those of the accounts it holds a lease
+ * on: the dispatch reads filter by them and a claim also checks the lease in the database (its clock, `now()`), so a
+ * process whose lease expired cannot claim a row of that account any more, whatever it believes.
+ */
+export interface StoreScope {
+  /** This process, as its leases (account_leases.owner_id) and outbox claims (claimed_by) name it. */
+  ownerId: string;
+  /** The accounts this process holds a lease on now. */
+  ownedAccounts(): readonly string[];
+  /** Whether this process does scheduled work (role worker or all): nextDueAt then counts runs, schedules, reminders. */
+  scheduled: boolean;
 }
 
 /**

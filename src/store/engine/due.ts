@@ -9,25 +9,30 @@ import type { DueWork } from '../../engine/ports.ts';
 import { Prisma } from '../generated/client.ts';
 import { fromJsonColumn, type EngineStoreContext } from './context.ts';
 import { dueForDispatchQuery, toDueEntry, type DueRow } from './outbox.ts';
-import { dueRunRecord, dueRunsQuery, type DueRunRow } from './runs.ts';
+import { dueRunRecord, dueRunsQuery, STALE_RUNNING_MS, type DueRunRow } from './runs.ts';
 import { dueScheduleRecord, dueSchedulesQuery, type DueScheduleRow } from './schedules.ts';
 
-export function duePart({ sql }: EngineStoreContext) {
+export function duePart({ sql, scope }: EngineStoreContext) {
   return {
     /**
      * Each branch is a min() over its index ((status, wake_at), (status, due_at), (next_due_at)); LEAST ignores the
      * NULLs of empty branches. It replaced three reads, one of which returned every schedule.
      */
     async nextDueAt(now: Date, assistRemindAfterMs: number): Promise<Date | null> {
+      // Several processes (a scope): the sends of the accounts this process holds; runs, schedules and reminders
+      // only where it does scheduled work. `AND false` keeps one statement text for every role.
+      const scheduled = scope && !scope.scheduled ? Prisma.sql`AND false` : Prisma.empty;
+      const stale = scope ? Prisma.sql`AND updated_at <= ${new Date(now.getTime() - STALE_RUNNING_MS)}::timestamptz` : Prisma.empty;
+      const owned = scope ? Prisma.sql`AND account_id = ANY (${[...scope.ownedAccounts()]}::text[])` : Prisma.empty;
       const [row] = await sql.query<{ next: Date | null }>(Prisma.sql`
         SELECT LEAST(
-                 (SELECT ${now}::timestamptz WHERE EXISTS (SELECT 1 FROM flow_runs WHERE status = 'running')),
-                 (SELECT min(wake_at) FROM flow_runs WHERE status = 'waiting'),
-                 (SELECT min(due_at) FROM outbox WHERE status = 'pending'),
-                 (SELECT min(next_due_at) FROM flow_schedules),
+                 (SELECT ${now}::timestamptz WHERE EXISTS (SELECT 1 FROM flow_runs WHERE status = 'running' ${scheduled} ${stale})),
+                 (SELECT min(wake_at) FROM flow_runs WHERE status = 'waiting' ${scheduled}),
+                 (SELECT min(due_at) FROM outbox WHERE status = 'pending' ${owned}),
+                 (SELECT min(next_due_at) FROM flow_schedules WHERE true ${scheduled}),
                  (SELECT min(sent_at) + make_interval(secs => ${assistRemindAfterMs / 1000}::double precision) FROM outbox
                    WHERE mode = 'assist' AND status = 'sent' AND assist_done_at IS NULL AND assist_reminded_at IS NULL
-                     AND kind IN (${Prisma.join(ASSIST_CARD_KINDS)}))) AS next`);
+                     AND kind IN (${Prisma.join(ASSIST_CARD_KINDS)}) ${scheduled})) AS next`);
       return row?.next == null ? null : new Date(row.next);
     },
 
@@ -41,9 +46,9 @@ export function duePart({ sql }: EngineStoreContext) {
         SELECT (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.next_due_at, s.flow_id COLLATE "C", s.account_id COLLATE "C"), '[]'::jsonb)
                   FROM (${dueSchedulesQuery(now)}) s) AS schedules,
                (SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY r.wake_at ASC NULLS FIRST, r.id), '[]'::jsonb)
-                  FROM (${dueRunsQuery(now, limits.runs)}) r) AS runs,
+                  FROM (${dueRunsQuery(now, limits.runs, scope)}) r) AS runs,
                (SELECT coalesce(jsonb_agg(to_jsonb(o) ORDER BY o.due_at, o.id::bigint), '[]'::jsonb)
-                  FROM (${dueForDispatchQuery(now, limits.outbox)}) o) AS outbox,
+                  FROM (${dueForDispatchQuery(now, limits.outbox, scope)}) o) AS outbox,
                (SELECT coalesce(jsonb_agg(jsonb_build_object('id', c.id::text, 'account_id', c.account_id, 'kind', c.kind, 'sent_at', c.sent_at)
                                           ORDER BY c.sent_at, c.id), '[]'::jsonb)
                   FROM (SELECT id, account_id, kind, sent_at FROM outbox

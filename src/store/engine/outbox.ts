@@ -26,11 +26,12 @@ import type { DueOutboxEntry, NewOutboxEntry, OutboxDecision, OutboxRecord, Outb
 import { KocError } from '../../shared/errors.ts';
 import { Prisma } from '../generated/client.ts';
 import type { OutboxEntryModel } from '../generated/models.ts';
-import { accountUnknown, bigintArray, explainForeignKey, type EngineStoreContext, fromJsonColumn } from './context.ts';
+import { accountUnknown, bigintArray, explainForeignKey, type EngineStoreContext, fromJsonColumn, type StoreScope } from './context.ts';
+import type { EngineSql } from './sql.ts';
 import { settleManyPart } from './outboxSettle.ts';
 
 export function outboxPart(context: EngineStoreContext) {
-  const { prisma, sql, claimedBy } = context;
+  const { prisma, sql, claimedBy, scope } = context;
   const settleMany = settleManyPart(context);
 
   /**
@@ -40,11 +41,16 @@ export function outboxPart(context: EngineStoreContext) {
   async function claim(ids: bigint[], at: Date): Promise<bigint[]> {
     if (ids.length === 0) return [];
     // The ids as a bigint[] literal: both adapters pass it as text, and id = ANY (…) is one primary-key probe per id.
+    // Several processes: only rows of an account whose lease this process holds now, by the database's clock.
+    const fence = scope
+      ? Prisma.sql`AND EXISTS (SELECT 1 FROM account_leases l WHERE l.account_id = outbox.account_id
+                                  AND l.owner_id = ${scope.ownerId}::text AND l.expires_at > now())`
+      : Prisma.empty;
     const rows = await sql.query<{ id: bigint }>(Prisma.sql`
       UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ${at}::timestamptz,
                         claimed_by = ${claimedBy}::text, updated_at = ${at}::timestamptz
        WHERE id = ANY (${bigintArray(ids)}::bigint[])
-         AND status = 'pending' AND due_at <= ${at}::timestamptz
+         AND status = 'pending' AND due_at <= ${at}::timestamptz ${fence}
       RETURNING id`);
     return rows.map((row) => BigInt(row.id));
   }
@@ -104,7 +110,7 @@ export function outboxPart(context: EngineStoreContext) {
      * entries due at one instant, a fan-out: 78 ms a batch on PGlite).
      */
     async dueForDispatch(now: Date, limit: number): Promise<DueOutboxEntry[]> {
-      return (await sql.query<DueRow>(dueForDispatchQuery(now, limit))).map(toDueEntry);
+      return (await sql.query<DueRow>(dueForDispatchQuery(now, limit, scope))).map(toDueEntry);
     },
 
     claim,
@@ -119,8 +125,14 @@ export function outboxPart(context: EngineStoreContext) {
       return settleMany([{ id, outcome }], at);
     },
 
-    /** Every `sending` entry → in_doubt, each with an event (reason "interrupted"). Run at start, before dispatching. */
+    /**
+     * Every `sending` entry → in_doubt, each with an event (reason "interrupted"). Run at start, before dispatching.
+     * Several processes (a scope): only the rows of the accounts this process holds, claimed by another process —
+     * at start it holds none, so it touches nothing; the lease keeper calls markTakenOverInDoubt when it takes an
+     * account over. Another live process's rows in flight are never touched.
+     */
     async markInterruptedInDoubt(at: Date): Promise<number> {
+      if (scope) return markTakenOverInDoubt(sql, scope.ownerId, scope.ownedAccounts(), at);
       return sql.execute(Prisma.sql`
         WITH moved AS (
           UPDATE outbox SET status = 'in_doubt', updated_at = ${at}::timestamptz WHERE status = 'sending' RETURNING id
@@ -137,17 +149,36 @@ export function outboxPart(context: EngineStoreContext) {
  * gathers statistics — hashed the whole contacts table for every batch. The LIMIT (the id is the key: it changes
  * nothing) keeps the planner from pulling the subquery up into that same join.
  */
-export function dueForDispatchQuery(now: Date, limit: number): Prisma.Sql {
+export function dueForDispatchQuery(now: Date, limit: number, scope?: StoreScope): Prisma.Sql {
+  const owned = scope ? Prisma.sql`AND account_id = ANY (${[...scope.ownedAccounts()]}::text[])` : Prisma.empty;
   return Prisma.sql`
     SELECT o.id::text AS id, o.idempotency_key, o.account_id, o.run_id, o.step_index, o.flow_id, o.mode::text AS mode, o.proactive,
            o.contact_id, o.room_id, o.payload, o.due_at, o.status::text AS status, o.attempts, o.deferred_reason,
            c.id AS contact_found, c.name AS contact_name, c.alias AS contact_alias, c.opted_out_at AS contact_opted_out_at
       FROM (SELECT * FROM outbox
-             WHERE status = 'pending' AND due_at <= ${now}::timestamptz
+             WHERE status = 'pending' AND due_at <= ${now}::timestamptz ${owned}
              ORDER BY due_at, id
              LIMIT ${limit}::int) o
       LEFT JOIN LATERAL (SELECT id, name, alias, opted_out_at FROM contacts WHERE id = o.contact_id LIMIT 1) c ON true
      ORDER BY o.due_at, o.id`;
+}
+
+/**
+ * An account taken over from a process that stopped renewing its lease: its rows still `sending` under another
+ * process (claimed_by) → in_doubt, with an event (reason "taken_over", and who had claimed it). Never resent: the
+ * old owner may have sent them. Rows this process claimed itself are left to its own dispatcher.
+ */
+export async function markTakenOverInDoubt(sql: EngineSql, ownerId: string, accounts: readonly string[], at: Date): Promise<number> {
+  if (accounts.length === 0) return 0;
+  return sql.execute(Prisma.sql`
+    WITH moved AS (
+      UPDATE outbox SET status = 'in_doubt', updated_at = ${at}::timestamptz,
+                        last_error = 'the process that claimed it (' || coalesce(claimed_by, '?') || ') lost its lease on the account mid-send'
+       WHERE status = 'sending' AND account_id = ANY (${[...accounts]}::text[]) AND claimed_by IS DISTINCT FROM ${ownerId}::text
+      RETURNING id, claimed_by
+    )
+    INSERT INTO outbox_events (outbox_id, at, decision, reason, details)
+    SELECT id, ${at}::timestamptz, 'in_doubt', 'taken_over', jsonb_build_object('claimedBy', claimed_by) FROM moved`);
 }
 
 function recipientOf(action: OutboundAction): string | null {

@@ -6,13 +6,15 @@ import type { NewRun, RunRecord, RunState, RunStatus } from '../../engine/ports.
 import { KocError } from '../../shared/errors.ts';
 import { Prisma } from '../generated/client.ts';
 import type { FlowRunModel } from '../generated/models.ts';
-import { accountUnknown, explainForeignKey, json, type EngineStoreContext, fromJsonColumn } from './context.ts';
+import { accountUnknown, explainForeignKey, json, type EngineStoreContext, fromJsonColumn, type StoreScope } from './context.ts';
 import type { VersionsPart } from './versions.ts';
 
 const ACTIVE: RunStatus[] = ['running', 'waiting'];
+/** Several processes: a `running` run untouched this long was left by a process that died mid-step. */
+export const STALE_RUNNING_MS = 60_000;
 const FINISHED = new Set<RunStatus>(['done', 'stopped', 'failed']);
 
-export function runsPart({ prisma, sql, logger }: EngineStoreContext, versions: VersionsPart) {
+export function runsPart({ prisma, sql, logger, scope }: EngineStoreContext, versions: VersionsPart) {
   async function toRecords(rows: FlowRunModel[]): Promise<RunRecord[]> {
     const hashes = await versions.hashesOf(rows.map((r) => r.playbookVersionId));
     return rows.map((row) => toRecord(row, hashes.get(row.playbookVersionId) ?? ''));
@@ -68,7 +70,7 @@ export function runsPart({ prisma, sql, logger }: EngineStoreContext, versions: 
 
     /** Runs to advance: running ones, and waiting ones whose wakeAt has come; wakeAt (nulls first), then id. */
     async dueRuns(now: Date, limit: number): Promise<RunRecord[]> {
-      return (await sql.query<DueRunRow>(dueRunsQuery(now, limit))).map(dueRunRecord);
+      return (await sql.query<DueRunRow>(dueRunsQuery(now, limit, scope))).map(dueRunRecord);
     },
 
     /**
@@ -121,13 +123,16 @@ function toRecord(row: FlowRunModel, versionHash: string): RunRecord {
  * `status = 'running' OR (…)` condition made PGlite, which has no statistics to plan with, scan and sort the whole
  * table once it held a month of finished runs.
  */
-export function dueRunsQuery(now: Date, limit: number): Prisma.Sql {
+export function dueRunsQuery(now: Date, limit: number, scope?: StoreScope): Prisma.Sql {
+  // Several processes: a run is `running` while the process that started it (on an event) advances it; another
+  // process takes it only once it has not moved for a while (that process died mid-step).
+  const stale = scope ? Prisma.sql`AND r.updated_at <= ${new Date(now.getTime() - STALE_RUNNING_MS)}::timestamptz` : Prisma.empty;
   const columns = Prisma.sql`r.id, r.flow_id, v.content_hash AS version_hash, r.account_id, r.subject_kind::text AS subject_kind, r.subject_id,
                              r.occurrence_key, r.status::text AS status, r.step_index, r.wake_at, r.state, r.stop_reason`;
   return Prisma.sql`
     SELECT * FROM (
       (SELECT ${columns} FROM flow_runs r JOIN playbook_versions v ON v.id = r.playbook_version_id
-        WHERE r.status = 'running' ORDER BY r.id LIMIT ${limit}::int)
+        WHERE r.status = 'running' ${stale} ORDER BY r.id LIMIT ${limit}::int)
       UNION ALL
       (SELECT ${columns} FROM flow_runs r JOIN playbook_versions v ON v.id = r.playbook_version_id
         WHERE r.status = 'waiting' AND r.wake_at <= ${now}::timestamptz ORDER BY r.wake_at, r.id LIMIT ${limit}::int)
