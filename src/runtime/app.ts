@@ -26,6 +26,7 @@ import { InboundHandler } from './inbound.ts';
 import { LiveLog } from './liveLog.ts';
 import { ReferralIntake } from './referralIntake.ts';
 import { withDueWork, type DueWork } from './dueWork.ts';
+import { RetentionWork } from './retention.ts';
 import { Fission } from './fission.ts';
 import { createReferrals } from '../store/referral/index.ts';
 import type { ReferralService } from '../referral/ports.ts';
@@ -72,6 +73,8 @@ export interface RuntimeOptions {
   onBotStatus?(accountId: string, status: BotStatus): void;
   /** Told about every inbound event once it was handled (tests wait on it). */
   onInbound?(event: ChannelEvent, outcome: { command?: string; runsStarted: number }): void;
+  /** PIPL retention (kocflow.yaml `retention`): interactions older than this many days are purged as they age. */
+  retention?: { interactionsDays?: number | undefined };
   /** The KOC program: where tracking links live (`/code`, {{staff.link}}), and a cron replacing the tiers file's `evaluate`. */
   koc?: { linkBase?: string; evaluateCron?: string };
 }
@@ -177,6 +180,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(live ? { onOutcome: (accountId: string, line: string) => live.note(accountId, line) } : {}),
   });
   const dueWork: DueWork[] = [fission, ...koc.dueWork];
+  const retentionDays = options.retention?.interactionsDays;
+  if (retentionDays !== undefined) dueWork.push(new RetentionWork({ prisma, interactionsDays: retentionDays, logger }));
   const driven = withDueWork(running, dueWork, clock, logger);
   const driver = new EngineDriver(driven, { clock, logger, mutex, ...(options.timers ? { timers: options.timers } : {}) });
   const unsubscribe = options.reloader.onChange((set) => {
