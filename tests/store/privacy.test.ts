@@ -153,6 +153,7 @@ describeEachStore('privacy: forget and retention', (ctx) => {
     expect(forgot.code, forgot.stderr).toBe(0);
     expect(forgot.stdout).toMatch(new RegExp(`^contact ${seeded.contact.id} \\(account ${ACCOUNT}\\) forgotten: 2 tags removed, 3 interactions and 2 sends scrubbed \\(1 pending skipped\\), 1 runs stopped; 1 coupons kept as anonymous counts\\. Audit: contact\\.forget\\n$`));
     expect(forgot.stdout + forgot.stderr).not.toContain(PHONE);
+    expect(forgot.stdout + forgot.stderr).not.toContain(NAME);
 
     expect(await run('purge')).toMatchObject({ code: 2, stderr: expect.stringContaining('no retention is set') });
     expect(await run('purge', '--days', '0')).toMatchObject({ code: 2 });
