@@ -19,6 +19,9 @@ export type CommandOutcome =
   | { handled: false }
   | { handled: true; command: string; reply: string; failed?: boolean };
 
+/** The longest argument text a staff command takes (a /feedback or /submit note included). */
+export const MAX_COMMAND_ARGS_CHARS = 1_000;
+
 export class StaffCommandRouter {
   readonly #commands: readonly ChatCommand[];
   readonly #byName: Map<string, ChatCommand>;
@@ -41,12 +44,18 @@ export class StaffCommandRouter {
     const staff = this.#access.commander(event.accountId, event.contact.externalId);
     if (!staff) return { handled: false };
     const command = this.#byName.get(parsed.name);
+    // Hostile or mistaken input: an oversized command is refused before it reaches a service (its answer would
+    // echo it), and NUL characters, which PostgreSQL text cannot hold, are dropped.
+    if (parsed.args.length > MAX_COMMAND_ARGS_CHARS || parsed.name.length > 30) {
+      return { handled: true, command: command?.name ?? 'unknown', reply: `指令太长（最多 ${MAX_COMMAND_ARGS_CHARS} 字），请缩短后再发。`, failed: true };
+    }
+    const args = parsed.args.replace(/\u0000/g, '');
     const context = { accountId: event.accountId, accountIds: this.#access.accountsOf(staff.externalId), staff, services: this.#services, commands: this.#commands };
     if (!command) {
       return { handled: true, command: parsed.name, reply: `没有 /${parsed.name} 这个指令。\n${await helpCommand.run(context, '')}` };
     }
     try {
-      return { handled: true, command: command.name, reply: await command.run(context, parsed.args) };
+      return { handled: true, command: command.name, reply: await command.run(context, args) };
     } catch (error) {
       this.#logger.error({ account: event.accountId, command: command.name, err: error }, 'staff command failed');
       return { handled: true, command: command.name, reply: `/${command.name} 暂时无法完成，请稍后再试。`, failed: true };
