@@ -17,7 +17,7 @@ export interface StaffAccess {
 
 export type CommandOutcome =
   | { handled: false }
-  | { handled: true; command: string; reply: string; failed?: boolean };
+  | { handled: true; command: string; reply: string; failed?: boolean; duplicate?: boolean };
 
 /** The longest argument text a staff command takes (a /feedback or /submit note included). */
 export const MAX_COMMAND_ARGS_CHARS = 1_000;
@@ -37,13 +37,22 @@ export class StaffCommandRouter {
     this.#logger = logger;
   }
 
-  async route(event: ChannelEvent): Promise<CommandOutcome> {
+  /**
+   * `claim`: called once the message is known to be a staff command, before it runs; false means this event was
+   * handled before (the puppet delivered it again) and the command does not run a second time — a redelivered
+   * `/feedback` used to store two rows. Commands are at most once: a crash between the claim and the run loses it,
+   * and the staff member types it again.
+   */
+  async route(event: ChannelEvent, claim?: (command: string) => Promise<boolean>): Promise<CommandOutcome> {
     if (event.kind !== 'message' || event.room || event.media) return { handled: false };
     const parsed = parseCommand(event.text);
     if (!parsed) return { handled: false };
     const staff = this.#access.commander(event.accountId, event.contact.externalId);
     if (!staff) return { handled: false };
     const command = this.#byName.get(parsed.name);
+    if (claim && !(await claim(command?.name ?? parsed.name.slice(0, 30)))) {
+      return { handled: true, command: command?.name ?? parsed.name.slice(0, 30), reply: '', duplicate: true };
+    }
     // Hostile or mistaken input: an oversized command is refused before it reaches a service (its answer would
     // echo it), and NUL characters, which PostgreSQL text cannot hold, are dropped.
     if (parsed.args.length > MAX_COMMAND_ARGS_CHARS || parsed.name.length > 30) {
