@@ -10,6 +10,8 @@ import { newCouponCode } from '../../src/referral/codes.ts';
 import { openStore, type Store } from '../../src/store/openStore.ts';
 import { forgetContact, forgottenExternalId, nextPurgeAt, purgeInteractions } from '../../src/store/privacy.ts';
 import type { PrismaClient } from '../../src/store/types.ts';
+import { RetentionWork } from '../../src/runtime/retention.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { kocflow } from '../support/cli.ts';
 import { ACCOUNT, DAY, T0, newKoc, seedOrganisation, unique } from '../support/referral.ts';
 import { describeEachStore } from '../support/stores.ts';
@@ -117,6 +119,20 @@ describeEachStore('privacy: forget and retention', (ctx) => {
     expect(await prisma.auditLog.findFirstOrThrow({ where: { action: 'interactions.purge' } })).toMatchObject({ actor: 'system', details: { deleted: 2, days: 30 } });
     expect((await purgeInteractions(prisma, { days: 30, now: T0, actor: 'system' })).interactions).toBe(0);
     await expect(purgeInteractions(prisma, { days: 0, now: T0, actor: 'system' })).rejects.toMatchObject({ code: 'KOC_RETENTION_INVALID' });
+  });
+
+  it('the retention setting runs as scheduled work of kocflow start: due when the oldest interaction ages out', async () => {
+    const store = await ctx.freshStore();
+    const prisma = store.prisma;
+    await seedOrganisation(prisma);
+    const work = new RetentionWork({ prisma, interactionsDays: 7, logger: silentLogger() });
+    expect(await work.nextDueAt()).toBeNull();
+    await prisma.interaction.create({ data: { occurredAt: T0, direction: 'in', kind: 'message', accountId: ACCOUNT, body: { text: 'old' } } });
+    const due = await work.nextDueAt();
+    expect(due).toEqual(new Date(T0.getTime() + 7 * DAY + 1));
+    expect(await work.runDue(new Date(due!.getTime() - 2))).toBe(0);
+    expect(await work.runDue(due!)).toBe(1);
+    expect(await work.nextDueAt()).toBeNull();
   });
 
   let work: string;
