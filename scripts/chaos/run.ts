@@ -2,7 +2,7 @@
  * `npx tsx scripts/chaos/run.ts [--store embedded|postgres] [--kills 50] [--contacts 200] [--steps 25] [--seed 1]`:
  * a send storm (contacts × steps scheduled sends) through the real engine in a child process that is SIGKILLed
  * `--kills` times at random moments and restarted, then checked (scripts/chaos/chaos.ts). PostgreSQL: a new
- * database on the server of KOCFLOW_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), dropped
+ * database on the server of TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test, as the tests), dropped
  * afterwards. Prints the figures; raw output goes to docs/reliability/chaos-<store>.txt. Exit 1 on a violation.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +22,7 @@ const work = mkdtempSync(join(tmpdir(), 'kocflow-chaos-'));
 let databaseUrl: string | undefined;
 let drop: (() => Promise<void>) | undefined;
 if (values.store === 'postgres') {
-  const admin = process.env.KOCFLOW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const admin = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
   const name = `kocflow_chaos_${Date.now()}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();

@@ -1,5 +1,5 @@
 import { Mutex } from 'async-mutex';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { ActionMeta, ActionResult, Channel, OutboundAction } from '../../src/domain/channel.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { DEFAULT_PACING } from '../../src/engine/pacing/settings.ts';
@@ -47,14 +47,13 @@ const until = async (what: () => Promise<boolean> | boolean, timeoutMs: number) 
 };
 
 describeEachStore('PostgreSQL restarted in the middle of a run', (ctx) => {
-  let proxy: TcpProxy;
-  beforeAll(async () => {
-    proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
-  });
-  afterAll(() => proxy.close());
+  let proxy: TcpProxy | undefined;
+  afterAll(() => proxy?.close());
 
   it('retries, recovers, and loses nothing: no send twice, every run done', async () => {
     const direct = new URL(await ctx.freshDatabaseUrl());
+    // In front of the tests' server (TEST_DATABASE_URL, by default 127.0.0.1:5432), which is never touched itself.
+    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
     const viaProxy = new URL(direct.href);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     const store: Store = await openStore({ databaseUrl: viaProxy.href });
