@@ -76,6 +76,19 @@ export async function forgetContact(prisma: PrismaClient, target: ForgetTarget, 
       where: { OR: [{ contactId: contact.id }, { accountId: contact.accountId, recipientExternalId: oldExternalId }] },
       data: { payload: SCRUBBED, recipientExternalId: newExternalId, lastError: null },
     })).count;
+    // Group messages that name or @-mention them (a roomSay welcoming "@王芳"): the account's other sends whose
+    // payload holds their WeCom id or their name (names of one character are too common to search for).
+    const needles = [oldExternalId, ...[contact.name, contact.alias].filter((n): n is string => typeof n === 'string' && [...n].length >= 2)];
+    c.outboxMentions = 0;
+    c.interactionMentions = 0;
+    for (const needle of needles) {
+      c.outboxMentions += await tx.$executeRaw`
+        UPDATE outbox SET payload = ${JSON.stringify(SCRUBBED)}::jsonb
+        WHERE account_id = ${contact.accountId} AND position(${needle} in payload::text) > 0`;
+      c.interactionMentions += await tx.$executeRaw`
+        UPDATE interactions SET body = ${JSON.stringify(SCRUBBED)}::jsonb
+        WHERE account_id = ${contact.accountId} AND position(${needle} in body::text) > 0`;
+    }
     c.runsStopped = (await tx.flowRun.updateMany({
       where: { subjectKind: 'contact', subjectId: contact.id, status: { in: ['running', 'waiting'] } },
       data: { status: 'stopped', stopReason: 'contact forgotten', finishedAt: at, wakeAt: null },
