@@ -17,3 +17,12 @@ it('survives 200 seeded mutations of the sample playbooks with diagnostics, neve
   expect(Object.keys(outcome.byKind).sort()).toEqual([...MUTATION_KINDS].sort());
   expect(outcome.codes.get('KOC_YAML_ALIAS_LIMIT')).toBeGreaterThan(0);
 }, 60_000);
+
+it('lists at most 20 YAML syntax errors of a broken file and counts the rest in one more line', async () => {
+  const { loadFiles } = await import('../support/playbooks.ts');
+  const junk = Array.from({ length: 400 }, (_, i) => String.fromCharCode((i * 7919) % 256)).join('');
+  const result = loadFiles({ 'junk.yaml': `${junk}\n: : : [ { ] }\n- - -\n  bad: [\n`.repeat(20) });
+  const syntax = result.diagnostics.filter((d) => d.code === 'KOC_YAML_SYNTAX');
+  expect(syntax.length).toBeLessThanOrEqual(21);
+  expect(syntax.at(-1)?.message).toMatch(/^and \d+ more YAML errors in this file, not listed: fix the ones above first/);
+});
