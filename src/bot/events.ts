@@ -1,5 +1,6 @@
 import { types, type impls } from 'wechaty';
 import type { ChannelEvent, ContactRef, RoomRef } from '../domain/channel.ts';
+import { storableText } from '../shared/text.ts';
 
 /**
  * Wechaty objects → the engine's ChannelEvents. Event ids are what makes a redelivered event harmless: they are
@@ -8,12 +9,12 @@ import type { ChannelEvent, ContactRef, RoomRef } from '../domain/channel.ts';
  */
 
 export function contactRef(contact: impls.ContactInterface): ContactRef {
-  const name = contact.name();
+  const name = contact.name() ? storableText(contact.name()) : '';
   return { externalId: contact.id, ...(name ? { name } : {}) };
 }
 
 export async function roomRef(room: impls.RoomInterface): Promise<RoomRef> {
-  return { externalId: room.id, topic: await room.topic() };
+  return { externalId: room.id, topic: storableText(await room.topic()) };
 }
 
 /** A message from someone else (the bot's own messages return undefined: they are logged as outbound sends). */
@@ -27,10 +28,11 @@ export async function messageEvent(accountId: string, message: impls.MessageInte
   };
   switch (message.type()) {
     case types.Message.Text:
-      return { ...base, text: message.text() };
+      return { ...base, text: storableText(message.text()) };
     case types.Message.Url: {
       const link = await message.toUrlLink();
-      return { ...base, text: link.title(), media: 'link', link: { url: link.url(), title: link.title() } };
+      const title = storableText(link.title());
+      return { ...base, text: title, media: 'link', link: { url: storableText(link.url()), title } };
     }
     case types.Message.Image:
       return { ...base, text: '', media: 'image' };
@@ -41,7 +43,8 @@ export async function messageEvent(accountId: string, message: impls.MessageInte
 
 /** A friendship the account now has (a request it accepted, or one WeCom confirmed): the contact was added. */
 export function friendAddedEvent(accountId: string, friendship: impls.FriendshipInterface, at: Date): Extract<ChannelEvent, { kind: 'friend.added' }> {
-  const hello = friendship.hello();
+  const greeting = friendship.hello();
+  const hello = greeting ? storableText(greeting) : '';
   return {
     kind: 'friend.added', accountId, eventId: `friendship:${friendship.id}`, at,
     contact: contactRef(friendship.contact()), ...(hello ? { hello } : {}),

@@ -18,12 +18,13 @@ import { registerKoc } from './commands/koc.ts';
 import { registerUser } from './commands/user.ts';
 import { registerReport } from './commands/report.ts';
 import { REPORT_USAGE_CODES } from '../report/options.ts';
+import { registerPrivacy } from './commands/privacy.ts';
 
 /** Errors in what the user typed or pointed at exit 2; everything else that fails exits 1. */
 const USAGE_ERRORS = new Set<string>([
   'KOC_CLI_USAGE', 'KOC_PATH_NOT_FOUND', 'KOC_PLAYBOOKS_NOT_FOUND', 'KOC_CONFIG_NOT_FOUND', 'KOC_CONFIG_UNREADABLE',
   'KOC_INIT_EXISTS', 'KOC_INIT_NOT_A_FOLDER', 'KOC_FLOW_UNKNOWN', 'KOC_ACCOUNT_UNKNOWN', 'KOC_ACCOUNT_NOT_SELECTED',
-  'KOC_PREVIEW_CONTACT_INVALID', 'KOC_PREVIEW_CONTACT_UNREADABLE', ...REPORT_USAGE_CODES,
+  'KOC_PREVIEW_CONTACT_INVALID', 'KOC_PREVIEW_CONTACT_UNREADABLE', ...REPORT_USAGE_CODES, 'KOC_CONTACT_NOT_FOUND', 'KOC_CONTACT_AMBIGUOUS',
 ]);
 
 /** Commands whose output and errors follow --lang / KOCFLOW_LANG. */
@@ -63,6 +64,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   registerKoc(program, io, done);
   registerUser(program, io, done);
   registerReport(program, io, done);
+  registerPrivacy(program, io, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   try {

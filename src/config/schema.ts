@@ -150,6 +150,18 @@ export const kocflowConfigSchema = z
       })
       .prefault({})
       .describe('The demo mode.'),
+    retention: z
+      .strictObject({
+        interactionsDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(36_500)
+          .optional()
+          .describe('Delete interactions (messages, events, command logs) older than this many days, as they age (PIPL: keep them only as long as needed). Unset: kept. Outbox rows, coupons and redemptions are kept (reports and the never-twice guarantee need them). `kocflow purge` applies it by hand.'),
+      })
+      .prefault({})
+      .describe('How long personal interaction data is kept.'),
     web: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1').describe('The address the dashboard and the redemption API listen on; 127.0.0.1 keeps them off the network.'),

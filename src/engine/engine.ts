@@ -83,9 +83,11 @@ export class Engine {
       contactId: contact?.id ?? null, roomId: room?.id ?? null, body: inboundBody(event), eventId: event.eventId,
     });
     if (!fresh) {
-      // Puppets and WeCom resend: the first delivery did everything this one would (runs are unique per event too).
-      logger.debug({ account: account.id, kind: event.kind }, 'redelivered event ignored');
-      return { runsStarted: 0 };
+      // Puppets and WeCom resend. The first delivery logged the event, but a crash may have come between that and
+      // starting its runs (found by scripts/chaos: a run lost for good, its event "already handled"). So a
+      // redelivery does the rest again: runs are unique per event (occurrence key event:<id>) and the other effects
+      // are idempotent (tags are set, opt-out happens once), so what the first delivery did is not done twice.
+      logger.debug({ account: account.id, kind: event.kind }, 'redelivered event: starting whatever its first delivery did not');
     }
 
     if ((event.kind === 'tag.added' || event.kind === 'tag.removed') && contact) {

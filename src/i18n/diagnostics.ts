@@ -241,6 +241,7 @@ export const DIAGNOSTIC_SHAPES: Readonly<Record<string, readonly Shape[]>> = {
   KOC_YAML_SYNTAX: [
     { en: 'a playbook file holds one document: remove the --- separator or split the file', zh: '一个剧本文件只能有一个文档：删掉 --- 分隔符或拆成多个文件' },
     { en: 'kocflow.yaml holds one document: remove the --- separator', zh: 'kocflow.yaml 只能有一个文档：删掉 --- 分隔符' },
+    { en: 'and {count} more YAML errors in this file, not listed: fix the ones above first (later errors often follow from them)', zh: '本文件还有 {count} 个 YAML 错误未列出：先修正上面的（后面的错误常常由它们引起）' },
     { en: '{message}', zh: 'YAML 语法错误：{message}' },
   ],
   KOC_YAML_DUPLICATE_KEY: [{ en: '{message}', zh: '同一个映射里有重复的键：{message}' }],

@@ -8,6 +8,8 @@ import type { Diagnostic } from './diagnostics.ts';
  */
 export const MAX_FILE_BYTES = 256 * 1024;
 export const MAX_ALIASES = 16;
+/** Syntax errors listed per file; more are summed up in one more diagnostic. */
+export const MAX_SYNTAX_ERRORS = 20;
 
 export type YamlPath = ReadonlyArray<string | number>;
 
@@ -61,12 +63,18 @@ export function parseYaml(file: string, text: string, wording: YamlFileWording =
   }
 
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, schema: 'core', merge: false });
-  for (const error of doc.errors) {
+  // A binary or badly broken file makes the parser report hundreds of errors (the lint fuzzer saw ~480 for 200
+  // bytes of junk): the first ones are listed, the rest counted in one line.
+  const listed = doc.errors.slice(0, MAX_SYNTAX_ERRORS);
+  for (const error of listed) {
     const code = error.code === 'DUPLICATE_KEY' ? 'KOC_YAML_DUPLICATE_KEY' : 'KOC_YAML_SYNTAX';
     const message = error.code === 'MULTIPLE_DOCS'
       ? wording.multipleDocuments
       : firstLine(error.message);
     report(error.pos[0], code, message);
+  }
+  if (doc.errors.length > MAX_SYNTAX_ERRORS) {
+    report(doc.errors[MAX_SYNTAX_ERRORS]!.pos[0], 'KOC_YAML_SYNTAX', `and ${doc.errors.length - MAX_SYNTAX_ERRORS} more YAML errors in this file, not listed: fix the ones above first (later errors often follow from them)`);
   }
   for (const warning of doc.warnings) {
     if (warning.code === 'TAG_RESOLVE_FAILED') continue; // reported below with a clearer message

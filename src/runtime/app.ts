@@ -27,6 +27,7 @@ import { InboundHandler } from './inbound.ts';
 import { LiveLog } from './liveLog.ts';
 import { ReferralIntake } from './referralIntake.ts';
 import { withDueWork, type DueWork } from './dueWork.ts';
+import { RetentionWork } from './retention.ts';
 import { Fission } from './fission.ts';
 import { createReferrals } from '../store/referral/index.ts';
 import type { ReferralService } from '../referral/ports.ts';
@@ -81,6 +82,8 @@ export interface RuntimeOptions {
    * lock. Needs `driver` to be the PostgreSQL store. Undefined: this process does everything alone (embedded store).
    */
   cluster?: ClusterOptions;
+  /** PIPL retention (kocflow.yaml `retention`): interactions older than this many days are purged as they age. */
+  retention?: { interactionsDays?: number | undefined };
   /** The KOC program: where tracking links live (`/code`, {{staff.link}}), and a cron replacing the tiers file's `evaluate`. */
   koc?: { linkBase?: string; evaluateCron?: string };
 }
@@ -217,6 +220,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(live ? { onOutcome: (accountId: string, line: string) => live.note(accountId, line) } : {}),
   });
   const dueWork: DueWork[] = [fission, ...koc.dueWork];
+  const retentionDays = options.retention?.interactionsDays;
+  if (retentionDays !== undefined) dueWork.push(new RetentionWork({ prisma, interactionsDays: retentionDays, logger }));
   let driven = withDueWork(running, dueWork, clock, logger);
   if (shared) {
     // Several processes: the scheduled part of a tick (schedules, runs, reminders, the services' due work) in one

@@ -53,9 +53,9 @@ export class InboundHandler {
       // to back would starve timers, Ctrl-C and the other accounts' sockets until it is empty (bench:inbound measured
       // a 6 s stall on a 2,000-message burst).
       await yieldToEventLoop();
-      const command = await router.route(event);
+      const command = event.kind === 'message' ? await router.route(event, (name) => this.#claim(event, name)) : await router.route(event);
       if (command.handled && event.kind === 'message') {
-        await this.#answer(event, command.command, command.reply);
+        if (!command.duplicate) await this.#answer(event, command.command, command.reply);
         return { command: command.command, runsStarted: 0 };
       }
       const handled = await engine.handleEvent(event);
@@ -70,12 +70,17 @@ export class InboundHandler {
     }
   }
 
-  async #answer(event: Extract<ChannelEvent, { kind: 'message' }>, command: string, reply: string): Promise<void> {
-    const { store, channel, clock, logger } = this.#o;
+  /** Logs the command's event before it runs; false when it was logged before (a redelivery: it ran then). */
+  async #claim(event: Extract<ChannelEvent, { kind: 'message' }>, command: string): Promise<boolean> {
+    const { store, clock } = this.#o;
     const now = clock.now();
     const contact = await store.ensureContact(event.accountId, event.contact, now);
-    const fresh = await store.logInteraction({ at: now, direction: 'in', kind: 'command', accountId: event.accountId, contactId: contact.id, body: { command }, eventId: event.eventId });
-    if (!fresh) return; // a redelivered command was answered the first time
+    return store.logInteraction({ at: now, direction: 'in', kind: 'command', accountId: event.accountId, contactId: contact.id, body: { command }, eventId: event.eventId });
+  }
+
+  async #answer(event: Extract<ChannelEvent, { kind: 'message' }>, command: string, reply: string): Promise<void> {
+    const { store, channel, clock, logger } = this.#o;
+    const contact = await store.ensureContact(event.accountId, event.contact, clock.now());
     try {
       const result = await channel.perform(
         { kind: 'staffNote', accountId: event.accountId, staffExternalId: event.contact.externalId, text: reply },

@@ -98,8 +98,9 @@ export class LiveLog {
 
   command(event: ChannelEvent, command: string): void {
     const who = 'contact' in event ? maskName(event.contact.name) : 'staff';
-    // A staff member's own command is not customer data: shown as typed (e.g. "/done 7").
-    const typed = event.kind === 'message' ? event.text.trim().slice(0, 40) : `/${command}`;
+    // A staff command often names a customer (/tag 王芳 VIP, /feedback …): only the command and its numbers and
+    // codes are shown (e.g. "/done 7", "/redeem Q7KX4M9ATF"); words that may be a name or a phone become "…".
+    const typed = event.kind === 'message' ? commandForLog(event.text) : `/${command}`;
     this.#line(event.accountId, `⌘ staff ${who}: ${typed}`);
   }
 
@@ -212,4 +213,16 @@ function triggerOf(occurrenceKey: string): string {
   if (occurrenceKey.startsWith('manual:')) return 'started by hand';
   const kind = occurrenceKey.split(':')[1] ?? 'event';
   return kind === 'friendship' ? 'new friend' : kind;
+}
+
+/**
+ * A staff command as the live log shows it: the command word and its first argument when that is a number (a task)
+ * or a code; anything else, and everything after it, is "…" (a spaced phone number is several small numbers).
+ */
+export function commandForLog(text: string): string {
+  const [word = '', first, ...rest] = text.trim().split(/\s+/);
+  const parts = [word.slice(0, 20)];
+  if (first !== undefined) parts.push(/^\d{1,6}$/.test(first) || /^[A-Za-z][A-Za-z0-9-]{3,15}$/.test(first) ? first : '…');
+  if (rest.length > 0 && parts.at(-1) !== '…') parts.push('…');
+  return parts.join(' ');
 }

@@ -45,13 +45,22 @@ export interface WebDeps {
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
 
+/**
+ * A field of a till's request: printable, well-formed text. NUL and other control characters, and lone UTF-16
+ * surrogates, are refused here (400): PostgreSQL cannot store NUL, and a lookup with one used to answer 500.
+ */
+const tillText = (max: number) =>
+  z.string().min(1).max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'control characters are not allowed')
+    .regex(/^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/, 'not well-formed Unicode');
+
 const redemptionBody = z.strictObject({
-  code: z.string().min(1).max(64),
-  store: z.string().min(1).max(64),
+  code: tillText(64),
+  store: tillText(64),
   /** The cashier's WeCom user id, when the till knows it. */
-  staff: z.string().min(1).max(64).optional(),
+  staff: tillText(64).optional(),
   /** The till's request id: the same request retried gets the same answer. */
-  requestId: z.string().min(1).max(100).optional(),
+  requestId: tillText(100).optional(),
 });
 
 const REFUSAL_STATUS: Record<Exclude<RedemptionResult, { ok: true }>['reason'], number> = {

@@ -74,6 +74,8 @@ export async function runtimeWorld(store: Store, options: {
   start: Date;
   staff?: { id: string; name: string }[];
   runtime?: Partial<RuntimeOptions>;
+  /** Called with each mock puppet the world creates, before its bot uses it (fault injection). */
+  onPuppet?: (accountId: string, puppet: CreatedPuppet) => void;
 }): Promise<RuntimeWorld> {
   const loaded = loadFiles(options.files, options.assets);
   if (!loaded.ok) throw new Error(`test playbooks have errors: ${JSON.stringify(loaded.diagnostics)}`);
@@ -102,6 +104,7 @@ export async function runtimeWorld(store: Store, options: {
         // Staff are contacts of the accounts they own or command, so task cards and answers reach them.
         for (const person of staff) puppet.mocker!.createContact({ id: person.id, name: person.name });
         created.set(a.profile.id, puppet);
+        options.onPuppet?.(a.profile.id, puppet);
         return puppet;
       }),
     })),

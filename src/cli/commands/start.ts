@@ -147,7 +147,7 @@ export async function runStart(options: StartOptions, io: CliIo, signal: AbortSi
     const { startRuntime } = await import('../../runtime/app.ts');
     const running = await startRuntime({
       prisma: store.prisma, driver: store, reloader, accounts, staff: config.staff.map((s) => ({ id: s.id, name: s.name })), playbooksRoot: root,
-      clock: systemClock, logger, optOutWords: config.optOutWords,
+      clock: systemClock, logger, optOutWords: config.optOutWords, retention: config.retention,
       ...(cluster ? { cluster } : {}),
       koc: { linkBase: config.web.publicUrl ?? `http://${config.web.host}:${webPort}`, ...(kocDemo ? { evaluateCron: '* * * * *' } : {}) },
       liveLog: { write: (line) => io.out(line), showText: mockIds.size === config.accounts.length },
