@@ -18,33 +18,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dispatchDue, type DispatchStats } from '../../src/engine/dispatcher.ts';
-import { DEFAULT_PACING, type PacingSettings } from '../../src/engine/pacing/settings.ts';
-import type { AccountProfile, EngineDeps, EngineStore, NewOutboxEntry, RewardsPort } from '../../src/engine/ports.ts';
-import type { PlaybookSet } from '../../src/playbook/model.ts';
+import type { AccountProfile, EngineDeps, EngineStore, NewOutboxEntry } from '../../src/engine/ports.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { seededRandom } from '../../src/shared/random.ts';
 import { FakeChannel, FakeClock } from '../../src/simulate/fakeChannel.ts';
 import { createEngineStore } from '../../src/store/engineStore.ts';
 import { openStore } from '../../src/store/openStore.ts';
-import { fmt, median, measureOutbox, openEmbeddedBench, openPostgresBench, rateOf } from './outboxMeasure.ts';
-
-const ACCOUNTS = 20;
-const NOW = new Date('2026-12-01T04:00:00.000Z'); // 12:00 in Shanghai
-const OPEN_PACING: PacingSettings = {
-  ...DEFAULT_PACING,
-  maxPerMinute: 1_000_000, maxPerHour: 1_000_000, maxPerDay: 1_000_000, perContactPerDay: 50, perContactPerMonth: 500,
-  quietHours: null, minGapSeconds: 0, jitterSeconds: 0, rampUpDays: 0,
-};
-const EMPTY_SET: PlaybookSet = {
-  root: '/bench', flows: new Map(), campaigns: new Map(), tasks: new Map(), tiers: undefined, libraries: new Map(), templates: new Map(), assets: new Map(),
-};
-const NO_REWARDS: RewardsPort = {
-  issueCoupon: () => Promise.reject(new Error('not in this benchmark')),
-  awardPoints: () => Promise.reject(new Error('not in this benchmark')),
-  offerTask: () => Promise.reject(new Error('not in this benchmark')),
-};
-const accountId = (a: number) => `bench-acct-${String(a).padStart(2, '0')}`;
-const contactId = (a: number, c: number) => `bench-c-${a}-${c}`;
+import {
+  ACCOUNTS, accountId, contactId, EMPTY_SET, fmt, median, measureOutbox, NO_REWARDS, NOW, OPEN_PACING, openEmbeddedBench, openPostgresBench, rateOf,
+} from './outboxMeasure.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -59,25 +59,25 @@ export interface OutboxResult {
   pacedCheck: string;
 }
 
-const ACCOUNTS = 20;
-const NOW = new Date('2026-12-01T04:00:00.000Z'); // 12:00 in Shanghai: no quiet hours either way
+export const ACCOUNTS = 20;
+export const NOW = new Date('2026-12-01T04:00:00.000Z'); // 12:00 in Shanghai: no quiet hours either way
 /** Nothing defers: limits far above N, no gap, no jitter, no ramp-up, no quiet hours. */
-const OPEN_PACING: PacingSettings = {
+export const OPEN_PACING: PacingSettings = {
   ...DEFAULT_PACING,
   maxPerMinute: 1_000_000, maxPerHour: 1_000_000, maxPerDay: 1_000_000, perContactPerDay: 50, perContactPerMonth: 500,
   quietHours: null, minGapSeconds: 0, jitterSeconds: 0, rampUpDays: 0,
 };
-const EMPTY_SET: PlaybookSet = {
+export const EMPTY_SET: PlaybookSet = {
   root: '/bench', flows: new Map(), campaigns: new Map(), tasks: new Map(), tiers: undefined, libraries: new Map(), templates: new Map(), assets: new Map(),
 };
-const NO_REWARDS: RewardsPort = {
+export const NO_REWARDS: RewardsPort = {
   issueCoupon: () => Promise.reject(new Error('not in this benchmark')),
   awardPoints: () => Promise.reject(new Error('not in this benchmark')),
   offerTask: () => Promise.reject(new Error('not in this benchmark')),
 };
 
-const accountId = (a: number) => `bench-acct-${String(a).padStart(2, '0')}`;
-const contactId = (a: number, c: number) => `bench-c-${a}-${c}`;
+export const accountId = (a: number) => `bench-acct-${String(a).padStart(2, '0')}`;
+export const contactId = (a: number, c: number) => `bench-c-${a}-${c}`;
 export const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** N entries, account by account (as a fan-out enqueues them), one per contact. */

@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { endOfLocalDate, localDateKey } from '../../src/engine/localTime.ts';
 import { formatCode, normalizeCouponCode } from '../../src/referral/codes.ts';
-import { openStore, type Store } from '../../src/store/openStore.ts';
+import type { Store } from '../../src/store/openStore.ts';
 import { kocflow } from '../support/cli.ts';
 import { CAMPAIGN_FILES, LOOP_FLOWS, runClosedLoop } from '../support/referral.ts';
-import { describeEachStore } from '../support/stores.ts';
+import { describeEachStore, cliStore } from '../support/stores.ts';
 
 const FLYER = `kind: campaign
 id: flyer
@@ -33,14 +33,7 @@ describeEachStore('kocflow coupons', (ctx) => {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, text);
     }
-    if (ctx.kind === 'postgres') {
-      const databaseUrl = await ctx.freshDatabaseUrl();
-      env = { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl };
-      open = () => openStore({ databaseUrl });
-    } else {
-      env = { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: '', KOCFLOW_DATA_DIR: join(work, 'data') };
-      open = () => openStore({ dataDir: join(work, 'data') });
-    }
+    ({ env, open } = await cliStore(ctx, work));
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

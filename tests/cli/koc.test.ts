@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoConfig } from '../../src/config/demo.ts';
 import { syncConfigToStore } from '../../src/config/sync.ts';
-import { openStore, type Store } from '../../src/store/openStore.ts';
+import type { Store } from '../../src/store/openStore.ts';
 import { kocflow } from '../support/cli.ts';
-import { describeEachStore } from '../support/stores.ts';
+import { describeEachStore, cliStore } from '../support/stores.ts';
 
 describeEachStore('kocflow points, tasks review, feedback list', (ctx) => {
   let work: string;
@@ -22,14 +22,7 @@ describeEachStore('kocflow points, tasks review, feedback list', (ctx) => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'kocflow-koc-'));
-    if (ctx.kind === 'postgres') {
-      const databaseUrl = await ctx.freshDatabaseUrl();
-      env = { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl };
-      open = () => openStore({ databaseUrl });
-    } else {
-      env = { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: '', KOCFLOW_DATA_DIR: join(work, 'data') };
-      open = () => openStore({ dataDir: join(work, 'data') });
-    }
+    ({ env, open } = await cliStore(ctx, work));
     const store = await open();
     try {
       await syncConfigToStore(store.prisma, demoConfig(), new Date());

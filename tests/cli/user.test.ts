@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/openStore.ts';
+import type { Store } from '../../src/store/openStore.ts';
 import { verifyPassword } from '../../src/web/dashboard/password.ts';
 import { kocflow } from '../support/cli.ts';
-import { describeEachStore } from '../support/stores.ts';
+import { describeEachStore, cliStore } from '../support/stores.ts';
 
 describeEachStore('kocflow user add, list, remove', (ctx) => {
   let work: string;
@@ -14,14 +14,7 @@ describeEachStore('kocflow user add, list, remove', (ctx) => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'kocflow-user-'));
-    if (ctx.kind === 'postgres') {
-      const databaseUrl = await ctx.freshDatabaseUrl();
-      env = { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl };
-      open = () => openStore({ databaseUrl });
-    } else {
-      env = { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: '', KOCFLOW_DATA_DIR: join(work, 'data') };
-      open = () => openStore({ dataDir: join(work, 'data') });
-    }
+    ({ env, open } = await cliStore(ctx, work));
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

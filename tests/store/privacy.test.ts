@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newCouponCode } from '../../src/referral/codes.ts';
-import { openStore, type Store } from '../../src/store/openStore.ts';
+import type { Store } from '../../src/store/openStore.ts';
 import { forgetContact, forgottenExternalId, nextPurgeAt, purgeInteractions } from '../../src/store/privacy.ts';
 import type { PrismaClient } from '../../src/store/types.ts';
 import { RetentionWork } from '../../src/runtime/retention.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { kocflow } from '../support/cli.ts';
 import { ACCOUNT, DAY, T0, newKoc, seedOrganisation, unique } from '../support/referral.ts';
-import { describeEachStore } from '../support/stores.ts';
+import { describeEachStore, cliStore } from '../support/stores.ts';
 
 const PHONE = '13812345678';
 const NAME = '隐私测试王小明';
@@ -142,14 +142,7 @@ describeEachStore('privacy: forget and retention', (ctx) => {
   let open: () => Promise<Store>;
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'kocflow-forget-'));
-    if (ctx.kind === 'postgres') {
-      const databaseUrl = await ctx.freshDatabaseUrl();
-      env = { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl };
-      open = () => openStore({ databaseUrl });
-    } else {
-      env = { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: '', KOCFLOW_DATA_DIR: join(work, 'data') };
-      open = () => openStore({ dataDir: join(work, 'data') });
-    }
+    ({ env, open } = await cliStore(ctx, work));
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

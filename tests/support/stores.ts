@@ -212,3 +212,16 @@ function unavailable() {
   const fail = () => Promise.reject(new Error('PostgreSQL is not available'));
   return { freshStore: fail, freshDatabaseUrl: fail, cleanup: async () => {} };
 }
+
+/**
+ * How a CLI test reaches this block's kind of store: the environment for `kocflow` child runs and a way to open the
+ * same store in the test (embedded: a data directory under `work`; postgres: a new database).
+ */
+export async function cliStore(ctx: StoreTestContext, work: string): Promise<{ env: NodeJS.ProcessEnv; open: () => Promise<Store> }> {
+  if (ctx.kind === 'postgres') {
+    const databaseUrl = await ctx.freshDatabaseUrl();
+    return { env: { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl }, open: () => openStore({ databaseUrl }) };
+  }
+  const dataDir = `${work}/data`;
+  return { env: { KOCFLOW_LOG_LEVEL: 'silent', DATABASE_URL: '', KOCFLOW_DATA_DIR: dataDir }, open: () => openStore({ dataDir }) };
+}
