@@ -18,14 +18,14 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dispatchDue, type DispatchStats } from '../../src/engine/dispatcher.ts';
-import type { AccountProfile, EngineDeps, EngineStore, NewOutboxEntry } from '../../src/engine/ports.ts';
+import type { AccountProfile, EngineDeps, EngineStore } from '../../src/engine/ports.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { seededRandom } from '../../src/shared/random.ts';
 import { FakeChannel, FakeClock } from '../../src/simulate/fakeChannel.ts';
 import { createEngineStore } from '../../src/store/engineStore.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import {
-  ACCOUNTS, accountId, contactId, EMPTY_SET, fmt, median, measureOutbox, NO_REWARDS, NOW, OPEN_PACING, openEmbeddedBench, openPostgresBench, rateOf,
+  ACCOUNTS, accountId, EMPTY_SET, entries, fmt, median, measureOutbox, NO_REWARDS, NOW, OPEN_PACING, openEmbeddedBench, openPostgresBench, rateOf,
 } from './outboxMeasure.ts';
 
 const { values: args } = parseArgs({
@@ -85,20 +85,6 @@ async function dispatchAll(store: EngineStore, profiles: AccountProfile[]) {
     if (stats.sent + stats.deferred + stats.skipped + stats.failed + stats.retried === 0) break;
   }
   return { ...totals, delivered: channel.delivered.length };
-}
-
-function entries(n: number, tag: string): NewOutboxEntry[] {
-  const perAccount = Math.ceil(n / ACCOUNTS);
-  return Array.from({ length: n }, (_, i) => {
-    const a = Math.floor(i / perAccount);
-    const c = i % perAccount;
-    const account = accountId(a);
-    return {
-      idempotencyKey: `${tag}:${i}`, accountId: account, runId: null, stepIndex: null, flowId: null, mode: 'auto', proactive: true,
-      contactId: contactId(a, c), roomId: null, dueAt: NOW,
-      action: { kind: 'say', accountId: account, contactExternalId: `wm-${a}-${c}`, content: { text: `第${i}条：本周新品到店，欢迎来看看～` } },
-    };
-  });
 }
 
 async function parent(): Promise<void> {

@@ -81,7 +81,7 @@ export const contactId = (a: number, c: number) => `bench-c-${a}-${c}`;
 export const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** N entries, account by account (as a fan-out enqueues them), one per contact. */
-function entries(n: number, tag: string): NewOutboxEntry[] {
+export function entries(n: number, tag: string): NewOutboxEntry[] {
   const perAccount = Math.ceil(n / ACCOUNTS);
   return Array.from({ length: n }, (_, i) => {
     const a = Math.floor(i / perAccount);
