@@ -17,15 +17,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { dispatchDue, type DispatchStats } from '../../src/engine/dispatcher.ts';
-import type { AccountProfile, EngineDeps, EngineStore } from '../../src/engine/ports.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
-import { seededRandom } from '../../src/shared/random.ts';
-import { FakeChannel, FakeClock } from '../../src/simulate/fakeChannel.ts';
+import type { AccountProfile } from '../../src/engine/ports.ts';
 import { createEngineStore } from '../../src/store/engineStore.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import {
-  ACCOUNTS, accountId, EMPTY_SET, entries, fmt, median, measureOutbox, NO_REWARDS, NOW, OPEN_PACING, openEmbeddedBench, openPostgresBench, rateOf,
+  ACCOUNTS, accountId, dispatchAll, entries, fmt, median, measureOutbox, NOW, OPEN_PACING, openEmbeddedBench, openPostgresBench, rateOf,
 } from './outboxMeasure.ts';
 
 const { values: args } = parseArgs({
@@ -63,28 +59,12 @@ async function child(id: string, url: string, owned: string[]): Promise<void> {
   for await (const line of lines) {
     if (line !== 'go') continue;
     const started = performance.now();
-    const totals = await dispatchAll(engineStore, profiles);
-    process.stdout.write(`done ${JSON.stringify({ ms: performance.now() - started, ...totals })}\n`);
+    const { totals, delivered } = await dispatchAll(engineStore, profiles);
+    process.stdout.write(`done ${JSON.stringify({ ms: performance.now() - started, ...totals, delivered })}\n`);
     break;
   }
   lines.close();
   await store.close();
-}
-
-async function dispatchAll(store: EngineStore, profiles: AccountProfile[]) {
-  const clock = new FakeClock(NOW);
-  const channel = new FakeChannel(clock);
-  const deps: EngineDeps = {
-    clock, channel, store, rewards: NO_REWARDS, random: seededRandom(1), logger: silentLogger(),
-    accounts: { list: () => profiles, get: (id) => profiles.find((p) => p.id === id) },
-  };
-  const totals: DispatchStats = { sent: 0, deferred: 0, skipped: 0, failed: 0, retried: 0 };
-  for (;;) {
-    const stats = await dispatchDue(deps, EMPTY_SET, NOW);
-    for (const key of Object.keys(totals) as (keyof DispatchStats)[]) totals[key] += stats[key];
-    if (stats.sent + stats.deferred + stats.skipped + stats.failed + stats.retried === 0) break;
-  }
-  return { ...totals, delivered: channel.delivered.length };
 }
 
 async function parent(): Promise<void> {

@@ -67,17 +67,17 @@ export const OPEN_PACING: PacingSettings = {
   maxPerMinute: 1_000_000, maxPerHour: 1_000_000, maxPerDay: 1_000_000, perContactPerDay: 50, perContactPerMonth: 500,
   quietHours: null, minGapSeconds: 0, jitterSeconds: 0, rampUpDays: 0,
 };
-export const EMPTY_SET: PlaybookSet = {
+const EMPTY_SET: PlaybookSet = {
   root: '/bench', flows: new Map(), campaigns: new Map(), tasks: new Map(), tiers: undefined, libraries: new Map(), templates: new Map(), assets: new Map(),
 };
-export const NO_REWARDS: RewardsPort = {
+const NO_REWARDS: RewardsPort = {
   issueCoupon: () => Promise.reject(new Error('not in this benchmark')),
   awardPoints: () => Promise.reject(new Error('not in this benchmark')),
   offerTask: () => Promise.reject(new Error('not in this benchmark')),
 };
 
 export const accountId = (a: number) => `bench-acct-${String(a).padStart(2, '0')}`;
-export const contactId = (a: number, c: number) => `bench-c-${a}-${c}`;
+const contactId = (a: number, c: number) => `bench-c-${a}-${c}`;
 export const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** N entries, account by account (as a fan-out enqueues them), one per contact. */
@@ -220,7 +220,7 @@ export function formatOutbox(result: OutboxResult): string[] {
 }
 
 /** dispatchDue at NOW until a call finds nothing to do, timed. */
-async function dispatchAll(store: EngineStore, profiles: AccountProfile[]) {
+export async function dispatchAll(store: EngineStore, profiles: AccountProfile[]) {
   const clock = new FakeClock(NOW);
   const channel = new FakeChannel(clock);
   const deps: EngineDeps = {
